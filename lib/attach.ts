@@ -1,0 +1,89 @@
+import { setMaxListeners } from 'node:events';
+import type { AxiosInstance, InternalAxiosRequestConfig } from 'axios';
+import { createEvents, createStats, type TokenFlightEvents, type TokenFlightStats } from './events';
+import type { PluginContext } from './interceptors/context';
+import { createRequestInterceptor } from './interceptors/request';
+import { createResponseInterceptors } from './interceptors/response';
+import { resolveOptions, type TokenRefreshOptions } from './options';
+import { RefreshCoordinator } from './refresh/coordinator';
+import { describe } from './token-set';
+import type { TokenInput, TokenSet } from './types';
+
+export interface TokenRefreshHandle {
+  /** Ejects both interceptors, ends every wait and timer, unsubscribes from the store. */
+  detach(): void;
+  /** A valid token for `key` (refreshing if missing or expiring), for use outside axios. */
+  getToken(key?: string): Promise<TokenSet>;
+  /** Seeds a credential, e.g. after an authorization-code exchange. Keeps the refresh token if omitted. */
+  setToken(input: TokenInput, key?: string): Promise<TokenSet>;
+  /** Marks the current token expired fleet-wide; the next use refreshes it. */
+  invalidate(key?: string): Promise<void>;
+  readonly events: TokenFlightEvents;
+  /** Counters for this process. */
+  stats(): Readonly<TokenFlightStats>;
+}
+
+/**
+ * Attaches token injection, rejection handling, single-flight refresh and bounded replay to
+ * `instance`. Throws `TypeError` at once for invalid options.
+ */
+export function attachTokenRefresh(instance: AxiosInstance, options: TokenRefreshOptions): TokenRefreshHandle {
+  if (typeof instance?.interceptors?.request?.use !== 'function') {
+    throw new TypeError(`axios-token-flight: attachTokenRefresh expects an axios instance, got ${describe(instance)}`);
+  }
+  const resolved = resolveOptions(instance, options);
+  const lifetimeController = new AbortController();
+  // Every request waiting on a refresh listens for detach; hundreds at once is normal, not a leak.
+  setMaxListeners(0, lifetimeController.signal);
+  const events = createEvents();
+  const stats = createStats();
+  const random = Math.random;
+  const coordinator = new RefreshCoordinator(resolved, events, stats, lifetimeController.signal, random);
+
+  const context: PluginContext = {
+    instance,
+    options: resolved,
+    coordinator,
+    events,
+    stats,
+    lifetime: lifetimeController.signal,
+    random,
+    resolveKey: (config: InternalAxiosRequestConfig) => validKey(config.tokenFlight?.key ?? resolved.key(config), 'the `key` option'),
+  };
+
+  const requestId = instance.interceptors.request.use(createRequestInterceptor(context));
+  const { onFulfilled, onRejected } = createResponseInterceptors(context);
+  const responseId = instance.interceptors.response.use(onFulfilled, onRejected);
+
+  const defaultKey = (key: string | undefined, method: string): string => {
+    if (key !== undefined) return validKey(key, `${method}(key)`);
+    if (typeof options.key === 'function') {
+      throw new TypeError(`axios-token-flight: ${method}() needs a key, because the \`key\` option is a function`);
+    }
+    return options.key ?? 'default';
+  };
+
+  let detached = false;
+  return {
+    detach() {
+      if (detached) return;
+      detached = true;
+      instance.interceptors.request.eject(requestId);
+      instance.interceptors.response.eject(responseId);
+      lifetimeController.abort();
+      coordinator.close();
+    },
+    getToken: (key) => coordinator.currentToken(defaultKey(key, 'getToken')),
+    setToken: (input, key) => coordinator.setToken(input, defaultKey(key, 'setToken')),
+    invalidate: (key) => coordinator.invalidate(defaultKey(key, 'invalidate')),
+    events,
+    stats: () => Object.freeze({ ...stats }),
+  };
+}
+
+function validKey(key: unknown, source: string): string {
+  if (typeof key !== 'string' || key === '') {
+    throw new TypeError(`axios-token-flight: ${source} must give a non-empty string, got ${describe(key)}`);
+  }
+  return key;
+}

@@ -1,0 +1,92 @@
+/**
+ * Every failure that leaves the plugin is one of these. `retryable` tells an outer job queue
+ * whether trying the whole job again later can succeed without a person stepping in.
+ */
+export type TokenFlightErrorCode =
+  | 'ERR_REFRESH_FAILED'
+  | 'ERR_REAUTHORIZATION_REQUIRED'
+  | 'ERR_TOKEN_PROPAGATION'
+  | 'ERR_REPLAY_LIMIT'
+  | 'ERR_UNREPLAYABLE_REQUEST'
+  | 'ERR_STORE_UNAVAILABLE'
+  | 'ERR_MATCHER_FAILED';
+
+interface TokenFlightErrorOptions {
+  readonly key: string;
+  readonly cause?: unknown;
+}
+
+export abstract class TokenFlightError extends Error {
+  abstract readonly code: TokenFlightErrorCode;
+  abstract readonly retryable: boolean;
+  readonly key: string;
+
+  constructor(message: string, options: TokenFlightErrorOptions) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.key = options.key;
+  }
+
+  /** A log-safe summary; `cause` is already redacted by the plugin. */
+  toJSON(): Record<string, unknown> {
+    return { name: this.name, code: this.code, message: this.message, key: this.key, retryable: this.retryable };
+  }
+}
+
+/** The refresh threw, timed out, or the token endpoint answered 5xx / was unreachable / sent junk. */
+export class RefreshFailedError extends TokenFlightError {
+  readonly code = 'ERR_REFRESH_FAILED';
+  readonly retryable = true;
+}
+
+/** The grant is dead (`invalid_grant`, or 401/403 from the token endpoint): a person must re-authorise. */
+export class ReauthorizationRequiredError extends TokenFlightError {
+  readonly code = 'ERR_REAUTHORIZATION_REQUIRED';
+  readonly retryable = false;
+}
+
+/** A new token was still rejected as "not yet propagated" after every allowed wait. */
+export class TokenPropagationError extends TokenFlightError {
+  readonly code = 'ERR_TOKEN_PROPAGATION';
+  readonly retryable = true;
+  /** When an outer queue should try again. */
+  readonly retryAfterMs: number;
+
+  constructor(message: string, options: TokenFlightErrorOptions & { readonly retryAfterMs: number }) {
+    super(message, options);
+    this.retryAfterMs = options.retryAfterMs;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), retryAfterMs: this.retryAfterMs };
+  }
+}
+
+/** A fresh token was still rejected after `maxReplays` replays. */
+export class ReplayLimitError extends TokenFlightError {
+  readonly code = 'ERR_REPLAY_LIMIT';
+  readonly retryable = false;
+}
+
+/** The request body is a stream and was consumed by the first send; replaying would send it empty. */
+export class UnreplayableRequestError extends TokenFlightError {
+  readonly code = 'ERR_UNREPLAYABLE_REQUEST';
+  readonly retryable = false;
+}
+
+/** The token store is down and `onStoreError` is `'fail'`. */
+export class StoreUnavailableError extends TokenFlightError {
+  readonly code = 'ERR_STORE_UNAVAILABLE';
+  readonly retryable = true;
+}
+
+/** A matcher threw instead of returning a verdict: a bug in that matcher, reported rather than swallowed. */
+export class MatcherError extends TokenFlightError {
+  readonly code = 'ERR_MATCHER_FAILED';
+  readonly retryable = false;
+}
+
+/** For job queues: `true` when retrying the job later can succeed without a person. */
+export function isRetryableAuthError(error: unknown): boolean {
+  return error instanceof TokenFlightError && error.retryable;
+}

@@ -1,0 +1,34 @@
+export { attachTokenRefresh, type TokenRefreshHandle } from './attach';
+export type { TokenRefreshOptions } from './options';
+export type {
+  TokenInput,
+  TokenSet,
+  RefreshContext,
+  RefreshReason,
+  Matcher,
+  Verdict,
+  KeyResolver,
+  Logger,
+  TokenFlightRequestOptions,
+  TokenFlightState,
+} from './types';
+export type { TokenFlightEvents, TokenFlightEventMap, TokenFlightEventName, TokenFlightStats } from './events';
+export type { TokenStore } from './stores/token-store';
+export { MemoryTokenStore } from './stores/memory';
+export { matchers } from './matchers';
+export { oauth2 } from './oauth2';
+export type { TokenEndpointOptions, ClientAuthMethod } from './oauth2/token-endpoint';
+export type { RefreshTokenGrantOptions } from './oauth2/refresh-token-grant';
+export type { ClientCredentialsGrantOptions } from './oauth2/client-credentials-grant';
+export {
+  TokenFlightError,
+  RefreshFailedError,
+  ReauthorizationRequiredError,
+  TokenPropagationError,
+  ReplayLimitError,
+  UnreplayableRequestError,
+  StoreUnavailableError,
+  MatcherError,
+  isRetryableAuthError,
+  type TokenFlightErrorCode,
+} from './errors';

@@ -1,0 +1,17 @@
+import type { AxiosInstance, InternalAxiosRequestConfig } from 'axios';
+import type { TokenFlightEvents, TokenFlightStats } from '../events';
+import type { ResolvedOptions } from '../options';
+import type { RefreshCoordinator } from '../refresh/coordinator';
+
+/** What the interceptors share with the handle. */
+export interface PluginContext {
+  readonly instance: AxiosInstance;
+  readonly options: ResolvedOptions;
+  readonly coordinator: RefreshCoordinator;
+  readonly events: TokenFlightEvents;
+  readonly stats: TokenFlightStats;
+  /** Aborted by `detach()`: ends every wait the plugin started. */
+  readonly lifetime: AbortSignal;
+  readonly random: () => number;
+  resolveKey(config: InternalAxiosRequestConfig): string;
+}

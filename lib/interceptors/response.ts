@@ -1,0 +1,131 @@
+import type { AxiosError, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
+import { ReplayLimitError, TokenFlightError, TokenPropagationError, UnreplayableRequestError } from '../errors';
+import { isAxiosErrorLike, redactAxiosError } from '../redact';
+import { sleep } from '../refresh/abortable';
+import { propagationDelay } from '../refresh/policies';
+import type { TokenFlightState, Verdict } from '../types';
+import { classify } from './classify';
+import type { PluginContext } from './context';
+import { isUnreplayableBody, replay } from './replay';
+import { existingStateOf } from './state';
+
+/** State of a request that went out with a token from us. */
+type SentState = TokenFlightState & { key: string; sentVersion: number; sentIssuedAt: number };
+
+function sentState(config: InternalAxiosRequestConfig | undefined): SentState | undefined {
+  const state = existingStateOf(config);
+  return state?.sentVersion === undefined ? undefined : (state as SentState);
+}
+
+/**
+ * Classifies every response of a request we put a token on — fulfilled ones too (Slack says
+ * `ok:false` with HTTP 200; users set `validateStatus`) — and answers a rejection with a
+ * propagation wait or a refresh, then a replay.
+ */
+export function createResponseInterceptors(context: PluginContext) {
+  async function onFulfilled(response: AxiosResponse): Promise<AxiosResponse> {
+    const state = sentState(response.config);
+    if (state === undefined) return response;
+    const verdict = classifyCounted(context, response, state.key);
+    if (verdict === undefined) return response;
+    return handleRejection(context, response.config, state, verdict, undefined);
+  }
+
+  async function onRejected(error: unknown): Promise<AxiosResponse> {
+    // Ours (thrown by the request interceptor or a nested replay): already final.
+    if (error instanceof TokenFlightError || !isAxiosErrorLike(error)) throw error;
+    const axiosError = error as AxiosError;
+    const state = sentState(axiosError.config);
+    if (state !== undefined && axiosError.response !== undefined && axiosError.config !== undefined) {
+      const response = axiosError.response;
+      const verdict = classifyCounted(context, response, state.key);
+      if (verdict !== undefined) return handleRejection(context, axiosError.config, state, verdict, axiosError);
+    }
+    throw redactAxiosError(error);
+  }
+
+  return { onFulfilled, onRejected };
+}
+
+function classifyCounted(context: PluginContext, response: AxiosResponse, key: string): Verdict | undefined {
+  try {
+    return classify(response, context.options.matchers, key);
+  } catch (failure) {
+    countFailure(context, failure);
+    throw failure;
+  }
+}
+
+async function handleRejection(
+  context: PluginContext,
+  config: InternalAxiosRequestConfig,
+  state: SentState,
+  verdict: Verdict,
+  error: AxiosError | undefined,
+): Promise<AxiosResponse> {
+  try {
+    await prepareReplay(context, config, state, verdict, error);
+  } catch (failure) {
+    countFailure(context, failure);
+    throw failure;
+  }
+  // Outside the try: a failing replay was already counted by the nested interceptor.
+  return replay(context, config);
+}
+
+/** Waits out propagation or gets a newer token, and bumps the counters; throws when the request must end. */
+async function prepareReplay(
+  context: PluginContext,
+  config: InternalAxiosRequestConfig,
+  state: SentState,
+  verdict: Verdict,
+  error: AxiosError | undefined,
+): Promise<void> {
+  const { options, coordinator, events, stats } = context;
+  const { key, sentVersion } = state;
+  const cause = error === undefined ? undefined : redactAxiosError(error);
+
+  if (isUnreplayableBody(config.data)) {
+    // Still replace the token, so the caller's own retry (with a fresh stream) succeeds.
+    if (verdict === 'refresh') coordinator.replacementFor(key, sentVersion).catch(() => undefined);
+    throw new UnreplayableRequestError(
+      'axios-token-flight: the token was rejected, but the request body is a stream that was consumed by the first send; send the request again with a new stream',
+      { key, cause },
+    );
+  }
+
+  const tokenAgeMs = Date.now() - state.sentIssuedAt;
+  if (verdict === 'propagation' && tokenAgeMs < options.propagationWindowMs) {
+    const attempt = state.propagationWaits;
+    const delayMs = propagationDelay(attempt, options.propagationBackoffMs, context.random);
+    if (attempt >= options.maxPropagationWaits) {
+      throw new TokenPropagationError(
+        `axios-token-flight: token version ${sentVersion} for "${key}" was still not accepted after ${attempt} propagation waits`,
+        { key, cause, retryAfterMs: Math.max(delayMs, options.propagationWindowMs - tokenAgeMs) },
+      );
+    }
+    state.propagationWaits = attempt + 1;
+    stats.propagationWaits += 1;
+    events.emit('propagation-wait', { key, version: sentVersion, attempt: attempt + 1, delayMs, tokenAgeMs });
+    await sleep(delayMs, config.signal, context.lifetime);
+    // Replays the same token, unless someone replaced it meanwhile: the request interceptor sends the current one.
+    return;
+  }
+
+  // A refresh verdict, or a "not propagated" verdict for a token too old to still be propagating.
+  if (state.replays >= options.maxReplays) {
+    throw new ReplayLimitError(
+      `axios-token-flight: token version ${sentVersion} for "${key}" was rejected after ${state.replays} replays (maxReplays)`,
+      { key, cause },
+    );
+  }
+  await coordinator.replacementFor(key, sentVersion, config.signal);
+  state.replays += 1;
+  stats.replays += 1;
+  events.emit('replay', { key, attempt: state.replays, rejectedVersion: sentVersion, method: (config.method ?? 'get').toUpperCase() });
+}
+
+/** Counts a request the plugin failed; cancellations by the caller are not failures. */
+export function countFailure(context: PluginContext, error: unknown): void {
+  if (error instanceof TokenFlightError) context.stats.failures += 1;
+}

@@ -1,0 +1,115 @@
+import axios, { type AxiosInstance } from 'axios';
+import { RefreshFailedError } from '../errors';
+import { originOf } from '../options';
+import { redactAxiosError, redactRequestBody } from '../redact';
+import { describe } from '../token-set';
+import type { RefreshContext, TokenInput } from '../types';
+import { parseTokenResponse } from './token-response';
+
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post';
+
+/** Options shared by every grant helper. */
+export interface TokenEndpointOptions {
+  /** Absolute URL of the provider's token endpoint. */
+  readonly tokenUrl: string;
+  readonly clientId: string;
+  readonly clientSecret?: string;
+  /**
+   * How the client authenticates (RFC 6749 §2.3.1).
+   * @default 'client_secret_basic' when a secret is given; public clients send only `client_id`
+   */
+  readonly authMethod?: ClientAuthMethod;
+  /** Space-separated scopes to request. */
+  readonly scope?: string;
+  /** More form fields, e.g. `{ audience }` or a provider's `resource`. */
+  readonly extraParams?: Readonly<Record<string, string>>;
+  /**
+   * The axios instance used to call the token endpoint (proxies, custom agents).
+   * Never pass the instance the plugin is attached to.
+   * @default a private instance: no interceptors, no retries
+   */
+  readonly httpClient?: AxiosInstance;
+}
+
+export interface ResolvedEndpoint {
+  readonly tokenUrl: string;
+  /** Form fields every call sends (client credentials in the body for `client_secret_post`, scope, extras). */
+  readonly baseParams: Readonly<Record<string, string>>;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly client: AxiosInstance;
+}
+
+let privateClient: AxiosInstance | undefined;
+
+export function resolveEndpoint(helper: string, options: TokenEndpointOptions, requireSecret: boolean): ResolvedEndpoint {
+  const fail = (option: string, expected: string, value: unknown): never => {
+    throw new TypeError(`axios-token-flight: ${helper}: option \`${option}\` must be ${expected}, got ${describe(value)}`);
+  };
+  if (typeof options !== 'object' || options === null) fail('options', 'an object', options);
+  const { tokenUrl, clientId, clientSecret, authMethod, scope, extraParams, httpClient } = options;
+  if (typeof tokenUrl !== 'string' || originOf(tokenUrl) === undefined) fail('tokenUrl', 'an absolute http(s) URL', tokenUrl);
+  if (typeof clientId !== 'string' || clientId === '') fail('clientId', 'a non-empty string', clientId);
+  if (clientSecret !== undefined && (typeof clientSecret !== 'string' || clientSecret === '')) fail('clientSecret', 'a non-empty string', clientSecret);
+  if (requireSecret && clientSecret === undefined) fail('clientSecret', 'a non-empty string', clientSecret);
+  if (authMethod !== undefined && authMethod !== 'client_secret_basic' && authMethod !== 'client_secret_post') {
+    fail('authMethod', "'client_secret_basic' or 'client_secret_post'", authMethod);
+  }
+  if (authMethod !== undefined && clientSecret === undefined) fail('clientSecret', `set when authMethod is '${authMethod}'`, clientSecret);
+  if (scope !== undefined && typeof scope !== 'string') fail('scope', 'a string', scope);
+  if (extraParams !== undefined && (typeof extraParams !== 'object' || extraParams === null || Object.values(extraParams).some((v) => typeof v !== 'string'))) {
+    fail('extraParams', 'an object of string values', extraParams);
+  }
+  if (httpClient !== undefined && typeof httpClient?.request !== 'function') fail('httpClient', 'an axios instance', httpClient);
+
+  const method = clientSecret === undefined ? 'none' : (authMethod ?? 'client_secret_basic');
+  const headers: Record<string, string> = {
+    'Content-Type': 'application/x-www-form-urlencoded',
+    Accept: 'application/json',
+  };
+  const baseParams: Record<string, string> = { ...extraParams };
+  if (scope !== undefined) baseParams['scope'] = scope;
+  if (method === 'client_secret_basic') {
+    // RFC 6749 §2.3.1: each part form-urlencoded before base64.
+    const credentials = `${formEncode(clientId as string)}:${formEncode(clientSecret as string)}`;
+    headers['Authorization'] = `Basic ${Buffer.from(credentials).toString('base64')}`;
+  } else {
+    baseParams['client_id'] = clientId as string;
+    if (method === 'client_secret_post') baseParams['client_secret'] = clientSecret as string;
+  }
+  return { tokenUrl: tokenUrl as string, baseParams, headers, client: httpClient ?? (privateClient ??= axios.create()) };
+}
+
+function formEncode(value: string): string {
+  return new URLSearchParams({ v: value }).toString().slice(2);
+}
+
+/** POSTs a grant to the token endpoint and parses the answer into a `TokenInput` or a typed error. */
+export async function requestToken(endpoint: ResolvedEndpoint, grant: Record<string, string>, context: RefreshContext): Promise<TokenInput> {
+  const body = new URLSearchParams({ ...endpoint.baseParams, ...grant }).toString();
+  let status: number;
+  let text: string;
+  try {
+    const response = await endpoint.client.request<string>({
+      method: 'POST',
+      url: endpoint.tokenUrl,
+      data: body,
+      headers: endpoint.headers,
+      signal: context.signal,
+      // We classify every status ourselves and parse the body ourselves (non-JSON must be reported).
+      validateStatus: () => true,
+      responseType: 'text',
+      transformResponse: [(data: unknown) => data],
+      maxRedirects: 0,
+      tokenFlight: { skip: true },
+    });
+    status = response.status;
+    text = typeof response.data === 'string' ? response.data : String(response.data ?? '');
+  } catch (error) {
+    if (context.signal.aborted) throw context.signal.reason;
+    throw new RefreshFailedError(`axios-token-flight: token endpoint ${endpoint.tokenUrl} could not be reached`, {
+      key: context.key,
+      cause: redactRequestBody(redactAxiosError(error)),
+    });
+  }
+  return parseTokenResponse(status, text, context.key, endpoint.tokenUrl);
+}

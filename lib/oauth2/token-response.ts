@@ -1,0 +1,63 @@
+import { ReauthorizationRequiredError, RefreshFailedError, type TokenFlightError } from '../errors';
+import { describe } from '../token-set';
+import type { TokenInput } from '../types';
+
+/** RFC 6749 §5.2 errors after which only a person can help: the grant or the client is dead. */
+const REAUTHORIZE_ERRORS = new Set(['invalid_grant', 'invalid_client', 'unauthorized_client']);
+const MAX_DESCRIPTION = 200;
+
+/**
+ * RFC 6749 §5.1 / §5.2: a successful token response, or the typed error that explains why not.
+ * Messages carry the provider's `error` code and description, never the body (it may hold tokens).
+ */
+export function parseTokenResponse(status: number, body: string, key: string, tokenUrl: string): TokenInput {
+  const json = parseObject(body);
+  if (status >= 200 && status < 300) {
+    if (json === undefined) return malformed(key, tokenUrl, `a body that is not a JSON object (${body.trim() === '' ? 'empty' : 'unparseable'})`);
+    return toTokenInput(json, key, tokenUrl);
+  }
+  const error = typeof json?.['error'] === 'string' ? json['error'] : undefined;
+  const description = typeof json?.['error_description'] === 'string' ? `: ${json['error_description'].slice(0, MAX_DESCRIPTION)}` : '';
+  const what = `token endpoint ${tokenUrl} answered ${status}${error === undefined ? '' : ` ${error}`}${description}`;
+  if ((error !== undefined && REAUTHORIZE_ERRORS.has(error)) || status === 401 || status === 403) {
+    throw new ReauthorizationRequiredError(`axios-token-flight: ${what}; the user must authorise again`, { key });
+  }
+  throw new RefreshFailedError(`axios-token-flight: ${what}`, { key });
+}
+
+function toTokenInput(json: Record<string, unknown>, key: string, tokenUrl: string): TokenInput {
+  const { access_token: accessToken, refresh_token: refreshToken, token_type: tokenType, scope } = json;
+  if (typeof accessToken !== 'string' || accessToken === '') {
+    return malformed(key, tokenUrl, `no access_token (got ${describe(accessToken)})`);
+  }
+  // Some providers (Facebook's older endpoints, a few Azure flavours) send expires_in as a string.
+  const rawExpiresIn = json['expires_in'];
+  const expiresIn = typeof rawExpiresIn === 'string' && rawExpiresIn.trim() !== '' ? Number(rawExpiresIn) : rawExpiresIn;
+  if (expiresIn !== undefined && expiresIn !== null && !(typeof expiresIn === 'number' && Number.isFinite(expiresIn) && expiresIn > 0)) {
+    return malformed(key, tokenUrl, `expires_in must be a positive number of seconds (got ${describe(expiresIn)})`);
+  }
+  if (refreshToken !== undefined && refreshToken !== null && (typeof refreshToken !== 'string' || refreshToken === '')) {
+    return malformed(key, tokenUrl, `refresh_token must be a non-empty string (got ${describe(refreshToken)})`);
+  }
+  return {
+    accessToken,
+    ...(typeof refreshToken === 'string' ? { refreshToken } : {}),
+    ...(typeof expiresIn === 'number' ? { expiresIn } : {}),
+    ...(typeof tokenType === 'string' ? { tokenType } : {}),
+    ...(typeof scope === 'string' ? { scope } : {}),
+  };
+}
+
+function malformed(key: string, tokenUrl: string, problem: string): never {
+  const error: TokenFlightError = new RefreshFailedError(`axios-token-flight: token endpoint ${tokenUrl} answered with ${problem}`, { key });
+  throw error;
+}
+
+function parseObject(body: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(body);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,194 @@
+import type { AxiosInstance } from 'axios';
+import { unauthorized } from './matchers/unauthorized';
+import { MemoryTokenStore } from './stores/memory';
+import type { TokenStore } from './stores/token-store';
+import { describe } from './token-set';
+import type { KeyResolver, Logger, Matcher, RefreshContext, TokenInput } from './types';
+
+export interface TokenRefreshOptions {
+  /** Gets a new token. Use `oauth2.refreshTokenGrant(...)` or write your own. */
+  readonly refresh: (context: RefreshContext) => Promise<TokenInput>;
+  /** Where tokens live, shared by all processes. @default new MemoryTokenStore() */
+  readonly store?: TokenStore;
+  /** Which credential a request uses: a name, or a function of the request config (per tenant). @default 'default' */
+  readonly key?: string | KeyResolver;
+  /** Recognise rejections; the first verdict wins. @default [matchers.unauthorized()] */
+  readonly matchers?: readonly Matcher[];
+  /** Origins the token may be sent to. @default the origin of `instance.defaults.baseURL` */
+  readonly origins?: readonly string[] | 'any';
+  /** Replays of one request after a rejection. @default 2 */
+  readonly maxReplays?: number;
+  /** Refresh this long before `expiresAt` (never more than half the lifetime; jittered). @default 60_000 */
+  readonly refreshSkewMs?: number;
+  /** A "not propagated yet" rejection of a token younger than this is waited out. @default 30_000 */
+  readonly propagationWindowMs?: number;
+  /** Propagation waits per request; not counted in `maxReplays`. @default 4 */
+  readonly maxPropagationWaits?: number;
+  /** Backoff between propagation waits: doubles from `initial` (±20 % jitter) up to `max`. @default { initial: 500, max: 8_000 } */
+  readonly propagationBackoffMs?: { readonly initial: number; readonly max: number };
+  /** How long a refresh lock lives if its holder dies. @default 15_000 */
+  readonly lockTtlMs?: number;
+  /** A refresh taking longer fails with `RefreshFailedError`; must be below `lockTtlMs`. @default 10_000 */
+  readonly refreshTimeoutMs?: number;
+  /** Store down: keep going with the in-process token (`'local'`) or reject (`'fail'`). @default 'local' */
+  readonly onStoreError?: 'local' | 'fail';
+  /** pino-compatible logger; never given a token. */
+  readonly logger?: Logger;
+}
+
+export interface ResolvedOptions {
+  readonly refresh: TokenRefreshOptions['refresh'];
+  readonly store: TokenStore;
+  readonly key: KeyResolver;
+  readonly matchers: readonly Matcher[];
+  /** `null` = any origin. */
+  readonly origins: ReadonlySet<string> | null;
+  readonly maxReplays: number;
+  readonly refreshSkewMs: number;
+  readonly propagationWindowMs: number;
+  readonly maxPropagationWaits: number;
+  readonly propagationBackoffMs: { readonly initial: number; readonly max: number };
+  readonly lockTtlMs: number;
+  readonly refreshTimeoutMs: number;
+  readonly onStoreError: 'local' | 'fail';
+  readonly logger: Logger | undefined;
+}
+
+const KNOWN_OPTIONS = new Set([
+  'refresh', 'store', 'key', 'matchers', 'origins', 'maxReplays', 'refreshSkewMs', 'propagationWindowMs',
+  'maxPropagationWaits', 'propagationBackoffMs', 'lockTtlMs', 'refreshTimeoutMs', 'onStoreError', 'logger',
+]);
+
+function fail(option: string, expected: string, value: unknown): never {
+  throw new TypeError(`axios-token-flight: option \`${option}\` must be ${expected}, got ${describe(value)}`);
+}
+
+function integerOption(options: TokenRefreshOptions, name: keyof TokenRefreshOptions, fallback: number, min: number): number {
+  const value = options[name];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    fail(name, min === 0 ? 'a non-negative integer' : `an integer ≥ ${min}`, value);
+  }
+  return value;
+}
+
+export function resolveOptions(instance: AxiosInstance, options: TokenRefreshOptions): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`axios-token-flight: options must be an object, got ${describe(options)}`);
+  }
+  for (const name of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(name)) throw new TypeError(`axios-token-flight: unknown option \`${name}\``);
+  }
+  if (typeof options.refresh !== 'function') fail('refresh', 'a function (context) => Promise<TokenInput>', options.refresh);
+
+  const lockTtlMs = integerOption(options, 'lockTtlMs', 15_000, 1);
+  const refreshTimeoutMs = integerOption(options, 'refreshTimeoutMs', 10_000, 1);
+  if (refreshTimeoutMs >= lockTtlMs) {
+    throw new TypeError(
+      `axios-token-flight: option \`refreshTimeoutMs\` (${refreshTimeoutMs}) must be less than \`lockTtlMs\` (${lockTtlMs}), ` +
+        'or a slow refresh could outlive its lock and race another process',
+    );
+  }
+
+  return Object.freeze({
+    refresh: options.refresh,
+    store: resolveStore(options.store),
+    key: resolveKey(options.key),
+    matchers: resolveMatchers(options.matchers),
+    origins: resolveOrigins(instance, options.origins),
+    maxReplays: integerOption(options, 'maxReplays', 2, 0),
+    refreshSkewMs: integerOption(options, 'refreshSkewMs', 60_000, 0),
+    propagationWindowMs: integerOption(options, 'propagationWindowMs', 30_000, 0),
+    maxPropagationWaits: integerOption(options, 'maxPropagationWaits', 4, 0),
+    propagationBackoffMs: resolveBackoff(options.propagationBackoffMs),
+    lockTtlMs,
+    refreshTimeoutMs,
+    onStoreError: resolveStoreErrorPolicy(options.onStoreError),
+    logger: resolveLogger(options.logger),
+  });
+}
+
+function resolveStore(store: unknown): TokenStore {
+  if (store === undefined) return new MemoryTokenStore();
+  const methods = ['get', 'compareAndSet', 'acquireLock', 'releaseLock'] as const;
+  if (typeof store !== 'object' || store === null || methods.some((m) => typeof (store as Record<string, unknown>)[m] !== 'function')) {
+    fail('store', 'a TokenStore (get, compareAndSet, acquireLock, releaseLock)', store);
+  }
+  const subscribe = (store as Record<string, unknown>)['subscribe'];
+  if (subscribe !== undefined && typeof subscribe !== 'function') fail('store.subscribe', 'a function when present', subscribe);
+  return store as TokenStore;
+}
+
+function resolveKey(key: unknown): KeyResolver {
+  if (key === undefined) return () => 'default';
+  if (typeof key === 'function') return key as KeyResolver;
+  if (typeof key === 'string' && key !== '') return () => key;
+  return fail('key', 'a non-empty string or a function (config) => string', key);
+}
+
+function resolveMatchers(value: unknown): readonly Matcher[] {
+  if (value === undefined) return Object.freeze([unauthorized()]);
+  if (!Array.isArray(value) || value.length === 0 || value.some((m) => typeof m !== 'function')) {
+    fail('matchers', 'a non-empty array of functions (response) => verdict', value);
+  }
+  return Object.freeze([...(value as Matcher[])]);
+}
+
+function resolveOrigins(instance: AxiosInstance, value: unknown): ReadonlySet<string> | null {
+  if (value === 'any') return null;
+  if (value === undefined) {
+    const baseURL = instance.defaults.baseURL;
+    const origin = typeof baseURL === 'string' ? originOf(baseURL) : undefined;
+    if (origin === undefined) {
+      throw new TypeError(
+        'axios-token-flight: option `origins` is required when the instance has no absolute `baseURL` ' +
+          "(a token must never go to an origin you did not choose); pass origins: ['https://api.example.com'] or 'any'",
+      );
+    }
+    return new Set([origin]);
+  }
+  if (!Array.isArray(value) || value.length === 0) fail('origins', "a non-empty array of URLs or 'any'", value);
+  return new Set(
+    (value as unknown[]).map((entry) => {
+      const origin = typeof entry === 'string' ? originOf(entry) : undefined;
+      if (origin === undefined) fail('origins', `absolute http(s) URLs, and one entry is not (${describe(entry)})`, entry);
+      return origin;
+    }),
+  );
+}
+
+/** `undefined` for anything that is not an absolute http(s) URL. */
+export function originOf(url: string): string | undefined {
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.origin : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function resolveBackoff(value: unknown): { initial: number; max: number } {
+  if (value === undefined) return { initial: 500, max: 8_000 };
+  const backoff = value as { initial?: unknown; max?: unknown };
+  const valid =
+    typeof value === 'object' && value !== null &&
+    typeof backoff.initial === 'number' && Number.isFinite(backoff.initial) && backoff.initial >= 0 &&
+    typeof backoff.max === 'number' && Number.isFinite(backoff.max) && backoff.max >= backoff.initial;
+  if (!valid) fail('propagationBackoffMs', '{ initial, max } with 0 ≤ initial ≤ max', value);
+  return { initial: backoff.initial as number, max: backoff.max as number };
+}
+
+function resolveStoreErrorPolicy(value: unknown): 'local' | 'fail' {
+  if (value === undefined) return 'local';
+  if (value === 'local' || value === 'fail') return value;
+  return fail('onStoreError', "'local' or 'fail'", value);
+}
+
+function resolveLogger(value: unknown): Logger | undefined {
+  if (value === undefined) return undefined;
+  const levels = ['debug', 'info', 'warn', 'error'] as const;
+  if (typeof value !== 'object' || value === null || levels.some((l) => typeof (value as Record<string, unknown>)[l] !== 'function')) {
+    fail('logger', 'an object with debug, info, warn and error functions', value);
+  }
+  return value as Logger;
+}

@@ -1,0 +1,49 @@
+import { CanceledError } from 'axios';
+import type { GenericAbortSignal } from 'axios';
+
+type AnySignal = AbortSignal | GenericAbortSignal | undefined;
+
+/**
+ * Races `promise` against the signals: the caller stops waiting, the promise itself
+ * (a shared refresh) carries on for everyone else. Rejects with axios' own `CanceledError`
+ * so `axios.isCancel(err)` works as users expect.
+ */
+export function abortable<T>(promise: Promise<T>, ...signals: AnySignal[]): Promise<T> {
+  const active = signals.filter((s): s is AbortSignal | GenericAbortSignal => s !== undefined);
+  if (active.length === 0) return promise;
+  const aborted = active.find((s) => s.aborted);
+  if (aborted !== undefined) return Promise.reject(canceled());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => {
+      cleanup();
+      reject(canceled());
+    };
+    const cleanup = (): void => {
+      for (const s of active) s.removeEventListener?.('abort', onAbort);
+    };
+    for (const s of active) s.addEventListener?.('abort', onAbort);
+    promise.then(
+      (value) => {
+        cleanup();
+        resolve(value);
+      },
+      (error: unknown) => {
+        cleanup();
+        reject(error);
+      },
+    );
+  });
+}
+
+/** A timer that the signals cancel; it never outlives an aborted caller or a detached plugin. */
+export function sleep(ms: number, ...signals: AnySignal[]): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return abortable(timeout, ...signals).finally(() => clearTimeout(timer));
+}
+
+function canceled(): CanceledError<unknown> {
+  return new CanceledError('axios-token-flight: the wait was aborted');
+}

@@ -1,0 +1,30 @@
+import type { TokenSet } from '../types';
+
+/** Share of the skew removed at random so a fleet does not refresh in the same millisecond. */
+const SKEW_JITTER = 0.2;
+/** ±20 % around each propagation wait. */
+const BACKOFF_JITTER = 0.2;
+
+/**
+ * When this process should start refreshing `token` proactively.
+ * The skew never exceeds half the lifetime: a 60 s skew on a 90 s token would otherwise
+ * refresh after 30 s, and on a 50 s token immediately and forever.
+ */
+export function refreshDueAt(token: TokenSet, skewMs: number, random: () => number): number {
+  if (token.expiresAt === undefined) return Number.POSITIVE_INFINITY;
+  const lifetime = Math.max(0, token.expiresAt - token.issuedAt);
+  const skew = Math.min(skewMs, lifetime / 2);
+  return token.expiresAt - skew * (1 - SKEW_JITTER * random());
+}
+
+/** Delay before propagation wait number `attempt` (0-based): doubles from `initial`, capped at `max`, jittered. */
+export function propagationDelay(attempt: number, backoff: { initial: number; max: number }, random: () => number): number {
+  const base = Math.min(backoff.max, backoff.initial * 2 ** attempt);
+  return Math.round(base * (1 - BACKOFF_JITTER + 2 * BACKOFF_JITTER * random()));
+}
+
+/** Poll delays for a process waiting on another's refresh: fast at first, then backing off. */
+export function pollDelay(attempt: number, random: () => number): number {
+  const base = Math.min(250, 10 * 2 ** attempt);
+  return Math.round(base * (0.5 + random()));
+}

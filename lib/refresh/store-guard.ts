@@ -1,0 +1,75 @@
+import { StoreUnavailableError } from '../errors';
+import type { TokenFlightEvents } from '../events';
+import type { TokenStore } from '../stores/token-store';
+import type { Logger, TokenSet } from '../types';
+
+/**
+ * Applies the `onStoreError` policy around every store call.
+ * `'local'`: a failed call falls back to this process's own copy (`fallback`) and the handle
+ * announces `store-degraded` once; the next successful call announces `store-recovered`.
+ * `'fail'`: the call rejects with `StoreUnavailableError`.
+ */
+export class StoreGuard {
+  #degradedSince: number | undefined;
+
+  constructor(
+    private readonly store: TokenStore,
+    private readonly policy: 'local' | 'fail',
+    private readonly events: TokenFlightEvents,
+    private readonly logger: Logger | undefined,
+  ) {}
+
+  get degraded(): boolean {
+    return this.#degradedSince !== undefined;
+  }
+
+  get(key: string, fallback: () => TokenSet | null): Promise<TokenSet | null> {
+    return this.#run('get', key, () => this.store.get(key), fallback);
+  }
+
+  compareAndSet(key: string, next: TokenSet, expectedVersion: number, owner: string): Promise<boolean> {
+    // Degraded: the write lands only in this process's copy, which the caller keeps anyway.
+    return this.#run('compareAndSet', key, () => this.store.compareAndSet(key, next, expectedVersion, owner), () => true);
+  }
+
+  acquireLock(key: string, owner: string, ttlMs: number): Promise<boolean> {
+    // Degraded: in-process single-flight is the only coordination left, and it already holds.
+    return this.#run('acquireLock', key, () => this.store.acquireLock(key, owner, ttlMs), () => true);
+  }
+
+  releaseLock(key: string, owner: string): Promise<boolean> {
+    return this.#run('releaseLock', key, () => this.store.releaseLock(key, owner), () => true);
+  }
+
+  async #run<T>(operation: string, key: string, call: () => Promise<T>, fallback: () => T): Promise<T> {
+    let result: T;
+    try {
+      result = await call();
+    } catch (error) {
+      if (this.policy === 'fail') {
+        throw new StoreUnavailableError(`axios-token-flight: token store failed during ${operation}`, { key, cause: error });
+      }
+      this.#markDegraded(operation, error);
+      return fallback();
+    }
+    this.#markRecovered();
+    return result;
+  }
+
+  #markDegraded(operation: string, error: unknown): void {
+    if (this.#degradedSince !== undefined) return;
+    this.#degradedSince = Date.now();
+    const errorName = error instanceof Error ? error.name : typeof error;
+    const errorMessage = error instanceof Error ? error.message : String(error);
+    this.logger?.warn('axios-token-flight: token store unavailable, continuing with in-process tokens', { operation, errorName });
+    this.events.emit('store-degraded', { operation, errorName, errorMessage });
+  }
+
+  #markRecovered(): void {
+    if (this.#degradedSince === undefined) return;
+    const degradedForMs = Date.now() - this.#degradedSince;
+    this.#degradedSince = undefined;
+    this.logger?.info('axios-token-flight: token store recovered', { degradedForMs });
+    this.events.emit('store-recovered', { degradedForMs });
+  }
+}

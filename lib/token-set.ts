@@ -1,0 +1,60 @@
+import type { TokenInput, TokenSet } from './types';
+
+/**
+ * Turns what a refresh (or `setToken`) returned into the next stored version.
+ * Returns a problem description instead of throwing so each caller can pick the error type:
+ * a `TypeError` for `setToken`, a `RefreshFailedError` for a refresh.
+ */
+export function normaliseTokenInput(
+  input: unknown,
+  previous: TokenSet | null,
+  now: number,
+): { token: TokenSet } | { problem: string } {
+  if (typeof input !== 'object' || input === null) return { problem: `expected an object with accessToken, got ${describe(input)}` };
+  const candidate = input as Record<keyof TokenInput, unknown>;
+  const { accessToken, refreshToken, expiresIn, expiresAt, tokenType, scope } = candidate;
+
+  if (typeof accessToken !== 'string' || accessToken.trim() === '') {
+    return { problem: `accessToken must be a non-empty string, got ${describe(accessToken)}` };
+  }
+  for (const [name, value] of [['refreshToken', refreshToken], ['tokenType', tokenType], ['scope', scope]] as const) {
+    if (value !== undefined && typeof value !== 'string') return { problem: `${name} must be a string, got ${describe(value)}` };
+  }
+  if (refreshToken === '') return { problem: 'refreshToken must not be empty' };
+  if (expiresIn !== undefined && !(typeof expiresIn === 'number' && Number.isFinite(expiresIn) && expiresIn > 0)) {
+    return { problem: `expiresIn must be a positive number of seconds, got ${describe(expiresIn)}` };
+  }
+  if (expiresAt !== undefined && !(typeof expiresAt === 'number' && Number.isFinite(expiresAt) && expiresAt > now)) {
+    return { problem: `expiresAt must be a future epoch-milliseconds number, got ${describe(expiresAt)}` };
+  }
+
+  const resolvedExpiresAt = (expiresAt as number | undefined) ?? (expiresIn === undefined ? undefined : now + (expiresIn as number) * 1000);
+  // Checked above: these are strings or undefined.
+  const keptRefreshToken = (refreshToken as string | undefined) ?? previous?.refreshToken;
+  return {
+    token: {
+      accessToken,
+      ...(keptRefreshToken === undefined ? {} : { refreshToken: keptRefreshToken }),
+      ...(resolvedExpiresAt === undefined ? {} : { expiresAt: resolvedExpiresAt }),
+      ...(typeof tokenType === 'string' ? { tokenType } : {}),
+      ...(typeof scope === 'string' ? { scope } : {}),
+      version: (previous?.version ?? 0) + 1,
+      issuedAt: now,
+    },
+  };
+}
+
+/** Describes a value for an error message without ever printing a string's content (it may be a secret). */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return value === '' ? 'an empty string' : 'a string';
+  if (typeof value === 'number') return Number.isNaN(value) ? 'NaN' : String(value);
+  return typeof value;
+}
+
+/** The value for the Authorization header. Lower-case `bearer` from some providers is normalised (RFC 6750 §2.1). */
+export function authorizationValue(token: TokenSet): string {
+  const type = token.tokenType === undefined || /^bearer$/i.test(token.tokenType) ? 'Bearer' : token.tokenType;
+  return `${type} ${token.accessToken}`;
+}
