@@ -12,6 +12,7 @@ const config: Config = {
     ],
   },
   testTimeout: 20_000,
+  verbose: true,
 };
 
 export default config;

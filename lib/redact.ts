@@ -5,7 +5,9 @@
  * header block in `_header` and a map under the `kOutHeaders` symbol, and follow-redirects
  * keeps the options it was called with. All of them show up in `util.inspect(err, {depth: 8})`,
  * which is exactly what loggers do. We rewrite those values in place: the request has finished,
- * so nothing reads them again.
+ * so nothing reads them again. A socket that never connected still holds the whole header block
+ * in `_pendingData`, and sockets are not ours to edit, so `request` is also made non-enumerable:
+ * code can still read `err.request`, but inspect, JSON and spreads no longer walk into it.
  */
 export const REDACTED = '[REDACTED]';
 
@@ -29,7 +31,17 @@ export function redactAxiosError<T>(error: T): T {
   redactRequest(error.request, new Set());
   redactConfig(error.response?.config);
   redactRequest(error.response?.request, new Set());
+  hideProperty(error, 'request');
+  hideProperty(error.response, 'request');
   return error;
+}
+
+function hideProperty(target: unknown, name: string): void {
+  if (!isObject(target)) return;
+  const descriptor = Object.getOwnPropertyDescriptor(target, name);
+  if (descriptor?.enumerable === true && descriptor.configurable === true) {
+    Object.defineProperty(target, name, { ...descriptor, enumerable: false });
+  }
 }
 
 export function redactConfig(config: unknown): void {

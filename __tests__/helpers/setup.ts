@@ -1,0 +1,58 @@
+import axios, { type AxiosInstance } from 'axios';
+import { attachTokenRefresh, type TokenRefreshHandle, type TokenRefreshOptions } from '../../lib';
+import { startApi, type TestApi } from './api-server';
+import { TokenAuthority, type AuthorityOptions } from './token-authority';
+
+export interface Harness {
+  readonly api: TestApi;
+  readonly authority: TokenAuthority;
+  readonly client: AxiosInstance;
+  readonly handle: TokenRefreshHandle;
+  /** Every event payload emitted, as JSON, for "no token in events" checks. */
+  readonly eventLog: string[];
+}
+
+const EVENTS = ['refresh-start', 'refreshed', 'refresh-failed', 'replay', 'propagation-wait', 'store-degraded', 'store-recovered'] as const;
+
+const open: Array<() => Promise<void>> = [];
+
+/** A local API guarded by a token authority, and an axios instance with the plugin attached. */
+export async function harness(
+  options: Partial<TokenRefreshOptions> = {},
+  authorityOptions: AuthorityOptions = {},
+): Promise<Harness> {
+  const authority = new TokenAuthority(authorityOptions);
+  const api = await startApi(authority.handler());
+  const client = axios.create({ baseURL: api.url });
+  const handle = attachTokenRefresh(client, { refresh: authority.refresh, ...options });
+  const eventLog: string[] = [];
+  for (const name of EVENTS) handle.events.on(name, (payload: unknown) => eventLog.push(`${name} ${JSON.stringify(payload)}`));
+  open.push(async () => {
+    handle.detach();
+    await api.close();
+  });
+  return { api, authority, client, handle, eventLog };
+}
+
+/** Call from `afterEach`: detaches every handle and closes every server the test opened. */
+export async function closeAll(): Promise<void> {
+  await Promise.all(open.splice(0).map((close) => close()));
+}
+
+/** Seeds a token the API already accepts, as if an earlier process had obtained it. */
+export async function seedAccepted(h: Harness, extra: { expiresIn?: number } = {}): Promise<string> {
+  const token = h.authority.issue();
+  await h.handle.setToken({ accessToken: token, refreshToken: 'refresh-0', expiresIn: extra.expiresIn ?? 3600 });
+  return token;
+}
+
+/** Seeds a token the API rejects (expired or revoked at the provider). */
+export async function seedRejected(h: Harness): Promise<string> {
+  const token = 'revoked-access-token';
+  await h.handle.setToken({ accessToken: token, refreshToken: 'refresh-0', expiresIn: 3600 });
+  return token;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,135 @@
+import axios from 'axios';
+import { attachTokenRefresh, MemoryTokenStore, RefreshFailedError, type TokenStore } from '../lib';
+import { startApi } from './helpers/api-server';
+import { bearer, TokenAuthority } from './helpers/token-authority';
+import { closeAll, harness, seedRejected } from './helpers/setup';
+
+afterEach(closeAll);
+
+describe('single-flight refresh', () => {
+  it('refreshes exactly once when 50 concurrent requests are rejected, and all 50 succeed', async () => {
+    const h = await harness({}, { latencyMs: 50 });
+    const stale = await seedRejected(h);
+
+    const responses = await Promise.all(Array.from({ length: 50 }, (_, i) => h.client.get(`/items/${i}`)));
+
+    expect(responses.map((r) => r.status)).toEqual(Array(50).fill(200));
+    expect(h.authority.refreshCount).toBe(1);
+    expect(h.authority.contexts[0]?.reason).toBe('rejected');
+    const fresh = [...h.authority.accepted][0] as string;
+    const sent = h.api.requests.map((r) => r.authorization);
+    expect(sent.filter((a) => a === bearer(stale))).toHaveLength(50);
+    expect(sent.filter((a) => a === bearer(fresh))).toHaveLength(50);
+    expect(h.handle.stats()).toMatchObject({ refreshes: 1, replays: 50, failures: 0 });
+  });
+
+  it('replays with the newer token and does not refresh when another process already replaced the rejected version', async () => {
+    // Two axios instances on one store stand in for two processes. This store has no change
+    // notices, so the second "process" only learns of the new token when it is rejected.
+    const authority = new TokenAuthority();
+    const api = await startApi(authority.handler());
+    const memory = new MemoryTokenStore();
+    const noNotices: TokenStore = {
+      get: (k) => memory.get(k),
+      compareAndSet: (k, n, v, o) => memory.compareAndSet(k, n, v, o),
+      acquireLock: (k, o, t) => memory.acquireLock(k, o, t),
+      releaseLock: (k, o) => memory.releaseLock(k, o),
+    };
+    const first = axios.create({ baseURL: api.url });
+    const second = axios.create({ baseURL: api.url });
+    const firstHandle = attachTokenRefresh(first, { refresh: authority.refresh, store: noNotices });
+    const secondHandle = attachTokenRefresh(second, { refresh: authority.refresh, store: noNotices });
+    try {
+      const original = authority.issue();
+      await firstHandle.setToken({ accessToken: original, refreshToken: 'r0', expiresIn: 3600 });
+      await first.get('/warm');
+      await second.get('/warm'); // both now hold version 1 in memory
+      authority.revokeAll();
+
+      await first.get('/a'); // rejected → refresh → version 2
+      expect(authority.refreshCount).toBe(1);
+      const response = await second.get('/b'); // rejected with version 1 → store has 2 → replay only
+
+      expect(response.status).toBe(200);
+      expect(authority.refreshCount).toBe(1);
+      const toB = api.requests.filter((r) => r.path === '/b').map((r) => r.authorization);
+      expect(toB).toEqual([bearer(original), bearer([...authority.accepted][0] as string)]);
+      expect(secondHandle.stats()).toMatchObject({ refreshes: 0, replays: 1 });
+    } finally {
+      firstHandle.detach();
+      secondHandle.detach();
+      await api.close();
+    }
+  });
+
+  it('rejects every waiting request with the same RefreshFailedError when the refresh fails', async () => {
+    const h = await harness({}, { latencyMs: 30 });
+    await seedRejected(h);
+    h.authority.failWith = new Error('token endpoint exploded');
+
+    const results = await Promise.allSettled(Array.from({ length: 10 }, () => h.client.get('/x')));
+
+    const reasons = results.map((r) => (r.status === 'rejected' ? (r.reason as unknown) : undefined));
+    expect(reasons[0]).toBeInstanceOf(RefreshFailedError);
+    for (const reason of reasons) expect(reason).toBe(reasons[0]);
+    expect((reasons[0] as RefreshFailedError).retryable).toBe(true);
+    expect(h.authority.refreshCount).toBe(1);
+    expect(h.api.requests).toHaveLength(10); // no replay was sent
+    expect(h.handle.stats()).toMatchObject({ refreshFailures: 1, failures: 10 });
+  });
+
+  it('refreshes a missing token once for a burst of first requests, with reason "missing"', async () => {
+    const h = await harness();
+
+    await Promise.all(Array.from({ length: 20 }, () => h.client.get('/x')));
+
+    expect(h.authority.refreshCount).toBe(1);
+    expect(h.authority.contexts[0]).toMatchObject({ reason: 'missing', current: null, key: 'default' });
+    expect(h.api.requests).toHaveLength(20);
+    expect(Object.isFrozen(h.authority.contexts[0])).toBe(true);
+  });
+
+  it('fails with RefreshFailedError when refresh() does not settle within refreshTimeoutMs, and aborts its signal', async () => {
+    const h = await harness({ refreshTimeoutMs: 100, lockTtlMs: 1000 });
+    let signal: AbortSignal | undefined;
+    h.handle.detach();
+    const client = axios.create({ baseURL: h.api.url });
+    const handle = attachTokenRefresh(client, {
+      refreshTimeoutMs: 100,
+      lockTtlMs: 1000,
+      refresh: (context) => {
+        signal = context.signal;
+        return new Promise(() => undefined);
+      },
+    });
+    try {
+      const error = await client.get('/x').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RefreshFailedError);
+      expect((error as Error).message).toMatch(/refreshTimeoutMs \(100 ms\)/);
+      expect(signal?.aborted).toBe(true);
+      expect(h.api.requests).toHaveLength(0);
+    } finally {
+      handle.detach();
+    }
+  });
+
+  it('rejects a refresh result without a usable accessToken and writes nothing', async () => {
+    const api = await startApi();
+    const client = axios.create({ baseURL: api.url });
+    const junk: unknown[] = [{}, { accessToken: 42 }, { accessToken: 'ok', expiresIn: -5 }, null, 'a-string'];
+    let call = 0;
+    const handle = attachTokenRefresh(client, { refresh: async () => junk[call++] as never });
+    try {
+      for (const _ of junk) {
+        const error = await client.get('/x').catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(RefreshFailedError);
+        expect((error as Error).message).toMatch(/refresh\(\) returned an unusable token/);
+      }
+      expect(api.requests).toHaveLength(0);
+      await expect(handle.getToken()).rejects.toBeInstanceOf(RefreshFailedError); // still nothing stored
+    } finally {
+      handle.detach();
+      await api.close();
+    }
+  });
+});
