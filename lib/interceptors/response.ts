@@ -36,9 +36,10 @@ export function createResponseInterceptors(context: PluginContext) {
     if (error instanceof TokenFlightError || !isAxiosErrorLike(error)) throw error;
     const axiosError = error as AxiosError;
     const state = sentState(axiosError.config);
-    if (state !== undefined && axiosError.response !== undefined && axiosError.config !== undefined) {
-      const response = axiosError.response;
-      const verdict = classifyCounted(context, response, state.key);
+    // Not sent with our token: not ours to classify or redact (a retry may still need its header).
+    if (state === undefined || axiosError.config === undefined) throw error;
+    if (axiosError.response !== undefined) {
+      const verdict = classifyCounted(context, axiosError.response, state.key);
       if (verdict !== undefined) return handleRejection(context, axiosError.config, state, verdict, axiosError);
     }
     throw redactAxiosError(error);

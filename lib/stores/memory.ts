@@ -45,7 +45,9 @@ export class MemoryTokenStore implements TokenStore {
 
   subscribe(listener: (key: string, version?: number) => void): () => void {
     this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
   }
 
   #holds(key: string, owner: string): boolean {

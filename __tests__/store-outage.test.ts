@@ -1,0 +1,92 @@
+import axios from 'axios';
+import { attachTokenRefresh, MemoryTokenStore, StoreUnavailableError, type TokenSet, type TokenStore } from '../lib';
+import { startApi } from './helpers/api-server';
+import { TokenAuthority } from './helpers/token-authority';
+
+/** A user-provided store whose backend can go down: every call rejects while `down`. */
+class FlakyStore implements TokenStore {
+  down = false;
+  calls = 0;
+  readonly #inner = new MemoryTokenStore();
+  #guard<T>(run: () => Promise<T>): Promise<T> {
+    this.calls += 1;
+    return this.down ? Promise.reject(new Error('ECONNREFUSED 10.0.0.5:6379')) : run();
+  }
+  get(key: string) {
+    return this.#guard(() => this.#inner.get(key));
+  }
+  compareAndSet(key: string, next: TokenSet, expected: number, owner: string) {
+    return this.#guard(() => this.#inner.compareAndSet(key, next, expected, owner));
+  }
+  acquireLock(key: string, owner: string, ttl: number) {
+    return this.#guard(() => this.#inner.acquireLock(key, owner, ttl));
+  }
+  releaseLock(key: string, owner: string) {
+    return this.#guard(() => this.#inner.releaseLock(key, owner));
+  }
+}
+
+async function setup(onStoreError: 'local' | 'fail') {
+  const authority = new TokenAuthority();
+  const api = await startApi(authority.handler());
+  const store = new FlakyStore();
+  const client = axios.create({ baseURL: api.url });
+  const handle = attachTokenRefresh(client, { refresh: authority.refresh, store, onStoreError });
+  const events: string[] = [];
+  handle.events.on('store-degraded', (e) => events.push(`degraded:${e.operation}`));
+  handle.events.on('store-recovered', () => events.push('recovered'));
+  return { authority, api, store, client, handle, events, close: async () => (handle.detach(), await api.close()) };
+}
+
+describe("onStoreError: 'local' (default)", () => {
+  it('keeps serving and refreshing with the in-process token while the store is down, and announces degrade and recovery once each', async () => {
+    const s = await setup('local');
+    try {
+      await s.client.get('/warm');
+      s.store.down = true;
+      s.authority.revokeAll(); // the provider rejects the token while the store is down
+
+      const during = await Promise.all(Array.from({ length: 10 }, () => s.client.get('/during')));
+      expect(during.every((r) => r.status === 200)).toBe(true);
+      expect(s.authority.refreshCount).toBe(2); // one in-process refresh for the burst
+      expect(s.events).toEqual(['degraded:get']);
+
+      s.store.down = false;
+      s.authority.revokeAll();
+      await s.client.get('/after');
+      expect(s.events).toEqual(['degraded:get', 'recovered']);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe("onStoreError: 'fail'", () => {
+  it('rejects with a retryable StoreUnavailableError, without calling the API', async () => {
+    const s = await setup('fail');
+    try {
+      s.store.down = true;
+      const error = await s.client.get('/x').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StoreUnavailableError);
+      expect((error as StoreUnavailableError).retryable).toBe(true);
+      expect(s.api.requests).toHaveLength(0);
+      expect(s.events).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('hot path', () => {
+  it('makes no store call for requests with a valid cached token', async () => {
+    const s = await setup('local');
+    try {
+      await s.client.get('/warm');
+      const before = s.store.calls;
+      await Promise.all(Array.from({ length: 100 }, () => s.client.get('/hot')));
+      expect(s.store.calls).toBe(before);
+    } finally {
+      await s.close();
+    }
+  });
+});
