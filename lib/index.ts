@@ -15,6 +15,8 @@ export type {
 export type { TokenFlightEvents, TokenFlightEventMap, TokenFlightEventName, TokenFlightStats } from './events';
 export type { TokenStore } from './stores/token-store';
 export { MemoryTokenStore } from './stores/memory';
+export { RedisTokenStore, RedisCommandTimeoutError, type RedisTokenStoreOptions, type RedisClientLike, type RedisSubscriberLike } from './stores/redis';
+export { TokenDecodeError } from './stores/token-codec';
 export { matchers } from './matchers';
 export { oauth2 } from './oauth2';
 export type { TokenEndpointOptions, ClientAuthMethod } from './oauth2/token-endpoint';

@@ -1,0 +1,152 @@
+import type { TokenSet } from '../types';
+import { COMPARE_AND_SET, RELEASE_LOCK } from './redis-scripts';
+import { createCodec, parseEncryptionKey, type TokenCodec } from './token-codec';
+import type { TokenStore } from './token-store';
+
+type RedisArgument = string | number | Buffer;
+
+/**
+ * What the store needs from an ioredis client: `Redis` or `Cluster`, ioredis 5 or 6, RESP2 or
+ * RESP3. Structural, so this package imports nothing from ioredis.
+ */
+export interface RedisClientLike {
+  call(command: string, ...args: RedisArgument[]): Promise<unknown>;
+  duplicate(): RedisSubscriberLike;
+}
+
+export interface RedisSubscriberLike {
+  subscribe(...channels: string[]): Promise<unknown>;
+  on(event: 'message', listener: (channel: string, message: string) => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  disconnect(): void;
+}
+
+export interface RedisTokenStoreOptions {
+  /** Namespace of every key: `${prefix}:{${key}}:token` and `:lock`. @default 'axios-token-flight' */
+  readonly prefix?: string;
+  /** 32 bytes (Buffer, or base64 / hex string): token sets are stored AES-256-GCM encrypted. */
+  readonly encryptionKey?: Buffer | Uint8Array | string;
+  /** Every Redis command fails after this long instead of waiting on a dead server. @default 2_000 */
+  readonly commandTimeoutMs?: number;
+}
+
+/** Raised when a Redis command gives no answer within `commandTimeoutMs`. */
+export class RedisCommandTimeoutError extends Error {
+  override readonly name = 'RedisCommandTimeoutError';
+}
+
+/**
+ * Token sets in Redis, shared by every process. Lock: `SET … NX PX`; write and release: Lua
+ * scripts that check the owner (and, for the write, the version). Change notices go out on a
+ * pub/sub channel, read on a connection this store duplicates itself and closes when the last
+ * subscriber (a detached plugin) leaves.
+ */
+export class RedisTokenStore implements TokenStore {
+  readonly #redis: RedisClientLike;
+  readonly #prefix: string;
+  readonly #codec: TokenCodec;
+  readonly #timeoutMs: number;
+  readonly #channel: string;
+  readonly #listeners = new Set<(key: string, version?: number) => void>();
+  #subscriber: RedisSubscriberLike | undefined;
+
+  constructor(redis: RedisClientLike, options: RedisTokenStoreOptions = {}) {
+    if (typeof redis?.call !== 'function' || typeof redis.duplicate !== 'function') {
+      throw new TypeError('axios-token-flight: RedisTokenStore expects an ioredis Redis or Cluster instance');
+    }
+    const { prefix = 'axios-token-flight', encryptionKey, commandTimeoutMs = 2_000 } = options;
+    if (typeof prefix !== 'string' || prefix === '' || /[{}]/.test(prefix)) {
+      throw new TypeError('axios-token-flight: RedisTokenStore option `prefix` must be a non-empty string without { or }');
+    }
+    if (!Number.isInteger(commandTimeoutMs) || commandTimeoutMs < 1) {
+      throw new TypeError('axios-token-flight: RedisTokenStore option `commandTimeoutMs` must be a positive integer');
+    }
+    this.#redis = redis;
+    this.#prefix = prefix;
+    this.#codec = createCodec(parseEncryptionKey(encryptionKey));
+    this.#timeoutMs = commandTimeoutMs;
+    this.#channel = `${prefix}:token-written`;
+  }
+
+  /** The Redis key of a credential's token set (its hash tag keeps token and lock in one Cluster slot). */
+  tokenKey(key: string): string {
+    return `${this.#prefix}:{${key}}:token`;
+  }
+
+  lockKey(key: string): string {
+    return `${this.#prefix}:{${key}}:lock`;
+  }
+
+  async get(key: string): Promise<TokenSet | null> {
+    const storageKey = this.tokenKey(key);
+    const reply = await this.#command('HGET', storageKey, 'd');
+    if (reply === null || reply === undefined) return null;
+    return this.#codec.decode(String(reply), storageKey);
+  }
+
+  async compareAndSet(key: string, next: TokenSet, expectedVersion: number, lockOwner: string): Promise<boolean> {
+    const storageKey = this.tokenKey(key);
+    const notice = JSON.stringify({ key, version: next.version });
+    const result = await this.#command(
+      'EVAL', COMPARE_AND_SET, 2, storageKey, this.lockKey(key),
+      lockOwner, expectedVersion, next.version, this.#codec.encode(next, storageKey), this.#channel, notice,
+    );
+    return Number(result) === 1;
+  }
+
+  async acquireLock(key: string, owner: string, ttlMs: number): Promise<boolean> {
+    return (await this.#command('SET', this.lockKey(key), owner, 'PX', ttlMs, 'NX')) === 'OK';
+  }
+
+  async releaseLock(key: string, owner: string): Promise<boolean> {
+    return Number(await this.#command('EVAL', RELEASE_LOCK, 1, this.lockKey(key), owner)) === 1;
+  }
+
+  subscribe(listener: (key: string, version?: number) => void): () => void {
+    this.#listeners.add(listener);
+    this.#subscriber ??= this.#openSubscriber();
+    return () => {
+      this.#listeners.delete(listener);
+      if (this.#listeners.size === 0 && this.#subscriber !== undefined) {
+        this.#subscriber.disconnect();
+        this.#subscriber = undefined;
+      }
+    };
+  }
+
+  #openSubscriber(): RedisSubscriberLike {
+    const subscriber = this.#redis.duplicate();
+    // Notices are hints: a lost one costs a poll, so connection errors are not worth surfacing
+    // (the command path reports outages), but an 'error' event without a listener would crash.
+    subscriber.on('error', () => undefined);
+    subscriber.on('message', (channel, message) => {
+      if (channel !== this.#channel) return;
+      const notice = parseNotice(message);
+      if (notice === undefined) return;
+      for (const listener of this.#listeners) listener(notice.key, notice.version);
+    });
+    subscriber.subscribe(this.#channel).catch(() => undefined);
+    return subscriber;
+  }
+
+  /** Every command is bounded: an offline client queues commands until it reconnects, which may be never. */
+  #command(command: string, ...args: RedisArgument[]): Promise<unknown> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new RedisCommandTimeoutError(`Redis did not answer ${command} within ${this.#timeoutMs} ms`)),
+        this.#timeoutMs,
+      );
+    });
+    return Promise.race([this.#redis.call(command, ...args), timeout]).finally(() => clearTimeout(timer));
+  }
+}
+
+function parseNotice(message: string): { key: string; version: number } | undefined {
+  try {
+    const notice = JSON.parse(message) as { key?: unknown; version?: unknown };
+    return typeof notice.key === 'string' && typeof notice.version === 'number' ? { key: notice.key, version: notice.version } : undefined;
+  } catch {
+    return undefined;
+  }
+}
