@@ -51,10 +51,18 @@ describe("onStoreError: 'local' (default)", () => {
       expect(s.authority.refreshCount).toBe(2); // one in-process refresh for the burst
       expect(s.events).toEqual(['degraded:get']);
 
+      // Degraded: no more calls to the broken store; a probe looks for recovery every second.
+      const callsWhileDown = s.store.calls;
+      await s.client.get('/still-down');
+      expect(s.store.calls).toBe(callsWhileDown);
+
       s.store.down = false;
+      const deadline = Date.now() + 3_000;
+      while (!s.events.includes('recovered') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(s.events).toEqual(['degraded:get', 'recovered']);
       s.authority.revokeAll();
       await s.client.get('/after');
-      expect(s.events).toEqual(['degraded:get', 'recovered']);
+      expect(s.store.calls).toBeGreaterThan(callsWhileDown); // back to using the store
     } finally {
       await s.close();
     }

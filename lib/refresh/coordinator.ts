@@ -52,7 +52,9 @@ export class RefreshCoordinator {
     private readonly lifetime: AbortSignal,
     private readonly random: () => number = Math.random,
   ) {
-    this.#guard = new StoreGuard(options.store, options.onStoreError, events, options.logger);
+    this.#guard = new StoreGuard(options.store, options.onStoreError, events, options.logger, () => {
+      void this.#writeBackAfterOutage();
+    });
     this.#unsubscribe = options.store.subscribe?.((key, version) => this.#onChangeNotice(key, version));
   }
 
@@ -119,9 +121,34 @@ export class RefreshCoordinator {
   }
 
   close(): void {
+    this.#guard.close();
     this.#unsubscribe?.();
     for (const wakers of this.#wakers.values()) for (const wake of wakers) wake();
     this.#cache.clear();
+  }
+
+  /**
+   * After an outage: tokens this process refreshed while the store was down exist only here, and
+   * the store may still hold the refresh token they replaced (spent, with rotation). Write each
+   * one back unless the store meanwhile got a newer version from another process.
+   */
+  async #writeBackAfterOutage(): Promise<void> {
+    for (const [key, { token }] of [...this.#cache]) {
+      try {
+        await this.#withLock(
+          key,
+          (stored) => stored !== null && stored.version >= token.version,
+          async (stored, owner) => {
+            const next: TokenSet = { ...token, version: Math.max(token.version, (stored?.version ?? 0) + 1) };
+            await this.#write(key, next, stored, owner);
+            this.options.logger?.info('axios-token-flight: wrote back a token refreshed during a store outage', { key, version: next.version });
+            return next;
+          },
+        );
+      } catch {
+        // The store failed again: the next recovery tries again.
+      }
+    }
   }
 
   async #obtain(key: string, staleVersion: number, rejected: boolean, signal?: GenericAbortSignal): Promise<TokenSet> {

@@ -3,21 +3,34 @@ import type { TokenFlightEvents } from '../events';
 import type { TokenStore } from '../stores/token-store';
 import type { Logger, TokenSet } from '../types';
 
+/** While degraded, how often to check whether the store is back. */
+const RECOVERY_PROBE_MS = 1_000;
+
 /**
  * Applies the `onStoreError` policy around every store call.
  * `'local'`: a failed call falls back to this process's own copy (`fallback`) and the handle
- * announces `store-degraded` once; the next successful call announces `store-recovered`.
+ * announces `store-degraded` once. From then on calls go straight to the fallback, and a probe
+ * every second asks the store; when it answers, the handle announces `store-recovered`.
  * `'fail'`: the call rejects with `StoreUnavailableError`.
  */
 export class StoreGuard {
   #degradedSince: number | undefined;
+  #probe: NodeJS.Timeout | undefined;
+  #lastKey: string | undefined;
 
   constructor(
     private readonly store: TokenStore,
     private readonly policy: 'local' | 'fail',
     private readonly events: TokenFlightEvents,
     private readonly logger: Logger | undefined,
+    /** Called once the store answers again, to write back what was refreshed meanwhile. */
+    private readonly onRecovered: () => void,
   ) {}
+
+  close(): void {
+    clearInterval(this.#probe);
+    this.#probe = undefined;
+  }
 
   get degraded(): boolean {
     return this.#degradedSince !== undefined;
@@ -41,7 +54,11 @@ export class StoreGuard {
     return this.#run('releaseLock', key, () => this.store.releaseLock(key, owner), () => true);
   }
 
-  async #run<T>(operation: string, key: string, call: () => Promise<T>, fallback: () => T): Promise<T> {
+  async #run<T>(operation: string, key: string, call: () => Promise<T>, fallback: () => T, probing = false): Promise<T> {
+    this.#lastKey = key;
+    // Circuit open: a hung store would make every call wait out its timeout; the probe alone
+    // keeps asking, and closes the circuit when the store answers.
+    if (this.#degradedSince !== undefined && !probing) return fallback();
     let result: T;
     try {
       result = await call();
@@ -59,6 +76,12 @@ export class StoreGuard {
   #markDegraded(operation: string, error: unknown): void {
     if (this.#degradedSince !== undefined) return;
     this.#degradedSince = Date.now();
+    // With valid tokens cached, requests make no store calls, so recovery must be looked for.
+    this.#probe = setInterval(() => {
+      const key = this.#lastKey;
+      if (key !== undefined) this.#run('get', key, () => this.store.get(key), () => null, true).catch(() => undefined);
+    }, RECOVERY_PROBE_MS);
+    this.#probe.unref();
     const errorName = error instanceof Error ? error.name : typeof error;
     const errorMessage = error instanceof Error ? error.message : String(error);
     this.logger?.warn('axios-token-flight: token store unavailable, continuing with in-process tokens', { operation, errorName });
@@ -69,7 +92,9 @@ export class StoreGuard {
     if (this.#degradedSince === undefined) return;
     const degradedForMs = Date.now() - this.#degradedSince;
     this.#degradedSince = undefined;
+    this.close();
     this.logger?.info('axios-token-flight: token store recovered', { degradedForMs });
     this.events.emit('store-recovered', { degradedForMs });
+    this.onRecovered();
   }
 }
