@@ -36,11 +36,11 @@ export async function startRedisServer(extraArgs: string[] = []): Promise<RedisS
     const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs], {
       stdio: 'ignore',
     });
-    proc.on('error', (error) => {
-      throw new Error(`could not start redis-server (is it installed? .ci/run installs it): ${error.message}`);
-    });
     child = proc;
-    await waitUntilAnswering(port);
+    const failed = new Promise<never>((_, reject) =>
+      proc.once('error', (error) => reject(new Error(`could not start redis-server (scripts/ensure-redis.sh installs it): ${error.message}`))),
+    );
+    await Promise.race([waitUntilAnswering(port), failed]);
   };
   const kill = async (): Promise<void> => {
     const proc = child;
