@@ -17,7 +17,7 @@ export type { TokenStore } from './stores/token-store';
 export { MemoryTokenStore } from './stores/memory';
 export { RedisTokenStore, RedisCommandTimeoutError, type RedisTokenStoreOptions, type RedisClientLike, type RedisSubscriberLike } from './stores/redis';
 export { TokenDecodeError } from './stores/token-codec';
-export { matchers } from './matchers';
+export { matchers, type BodyFieldOptions } from './matchers';
 export { oauth2 } from './oauth2';
 export type { TokenEndpointOptions, ClientAuthMethod } from './oauth2/token-endpoint';
 export type { RefreshTokenGrantOptions } from './oauth2/refresh-token-grant';

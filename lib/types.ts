@@ -39,9 +39,15 @@ export interface RefreshContext {
   readonly signal: AbortSignal;
 }
 
-export type Verdict = 'refresh' | 'propagation';
+/**
+ * - `'refresh'`: the token is bad; get a newer one and replay.
+ * - `'propagation'`: the token is new and not live everywhere yet; wait and replay the same token.
+ * - `'reauthorize'`: the grant itself is gone (password changed, app removed, claims challenge);
+ *   refreshing cannot help, the request fails with `ReauthorizationRequiredError`.
+ */
+export type Verdict = 'refresh' | 'propagation' | 'reauthorize';
 
-/** Classifies one response; `undefined` means "not an auth rejection". Must never throw. */
+/** Classifies one response; `undefined` means "no opinion" (the next matcher decides). Must never throw. */
 export type Matcher = (response: AxiosResponse) => Verdict | undefined;
 
 export type KeyResolver = (config: InternalAxiosRequestConfig) => string;

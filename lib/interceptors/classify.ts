@@ -14,7 +14,7 @@ export function classify(response: AxiosResponse, matchers: readonly Matcher[], 
         cause: error,
       });
     }
-    if (verdict === 'refresh' || verdict === 'propagation') return verdict;
+    if (verdict === 'refresh' || verdict === 'propagation' || verdict === 'reauthorize') return verdict;
   }
   return undefined;
 }

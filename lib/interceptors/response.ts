@@ -1,5 +1,5 @@
 import type { AxiosError, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
-import { ReplayLimitError, TokenFlightError, TokenPropagationError, UnreplayableRequestError } from '../errors';
+import { ReauthorizationRequiredError, ReplayLimitError, TokenFlightError, TokenPropagationError, UnreplayableRequestError } from '../errors';
 import { isAxiosErrorLike, redactAxiosError } from '../redact';
 import { sleep } from '../refresh/abortable';
 import { propagationDelay } from '../refresh/policies';
@@ -28,7 +28,7 @@ export function createResponseInterceptors(context: PluginContext) {
     if (state === undefined) return response;
     const verdict = classifyCounted(context, response, state.key);
     if (verdict === undefined) return response;
-    return handleRejection(context, response.config, state, verdict, undefined);
+    return handleRejection(context, response.config, state, { verdict, status: response.status, error: undefined });
   }
 
   async function onRejected(error: unknown): Promise<AxiosResponse> {
@@ -40,7 +40,9 @@ export function createResponseInterceptors(context: PluginContext) {
     if (state === undefined || axiosError.config === undefined) throw error;
     if (axiosError.response !== undefined) {
       const verdict = classifyCounted(context, axiosError.response, state.key);
-      if (verdict !== undefined) return handleRejection(context, axiosError.config, state, verdict, axiosError);
+      if (verdict !== undefined) {
+        return handleRejection(context, axiosError.config, state, { verdict, status: axiosError.response.status, error: axiosError });
+      }
     }
     throw redactAxiosError(error);
   }
@@ -57,15 +59,21 @@ function classifyCounted(context: PluginContext, response: AxiosResponse, key: s
   }
 }
 
+/** What the matchers saw: their verdict, the HTTP status, and the error when axios rejected. */
+interface Rejection {
+  readonly verdict: Verdict;
+  readonly status: number;
+  readonly error: AxiosError | undefined;
+}
+
 async function handleRejection(
   context: PluginContext,
   config: InternalAxiosRequestConfig,
   state: SentState,
-  verdict: Verdict,
-  error: AxiosError | undefined,
+  rejection: Rejection,
 ): Promise<AxiosResponse> {
   try {
-    await prepareReplay(context, config, state, verdict, error);
+    await prepareReplay(context, config, state, rejection);
   } catch (failure) {
     countFailure(context, failure);
     throw failure;
@@ -79,12 +87,18 @@ async function prepareReplay(
   context: PluginContext,
   config: InternalAxiosRequestConfig,
   state: SentState,
-  verdict: Verdict,
-  error: AxiosError | undefined,
+  { verdict, status, error }: Rejection,
 ): Promise<void> {
   const { options, coordinator, events, stats } = context;
   const { key, sentVersion } = state;
   const cause = error === undefined ? undefined : redactAxiosError(error);
+
+  if (verdict === 'reauthorize') {
+    throw new ReauthorizationRequiredError(
+      `axios-token-flight: the API says the grant behind "${key}" is gone (HTTP ${status}); refreshing cannot help, the user must authorise again`,
+      { key, cause },
+    );
+  }
 
   if (isUnreplayableBody(config.data)) {
     // Still replace the token, so the caller's own retry (with a fresh stream) succeeds.

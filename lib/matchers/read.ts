@@ -40,3 +40,21 @@ export function field(body: unknown, ...path: readonly string[]): unknown {
   }
   return current;
 }
+
+/**
+ * Every value at a dot path; a `*` step fans out over an array's items (or an object's values).
+ * `fieldValues([{ errorCode: 'X' }], '*.errorCode')` → `['X']`.
+ */
+export function fieldValues(body: unknown, path: string): unknown[] {
+  let current: unknown[] = [body];
+  for (const step of path.split('.')) {
+    const next: unknown[] = [];
+    for (const value of current) {
+      if (typeof value !== 'object' || value === null) continue;
+      if (step === '*') next.push(...(Array.isArray(value) ? value : Object.values(value)));
+      else if (!Array.isArray(value)) next.push((value as Record<string, unknown>)[step]);
+    }
+    current = next;
+  }
+  return current.filter((value) => value !== undefined);
+}
