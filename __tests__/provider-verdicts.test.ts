@@ -1,11 +1,11 @@
-import { matchers, ReauthorizationRequiredError } from '../lib';
+import { matchers, ReauthorizationRequiredError, type Matcher } from '../lib';
 import { closeAll, harness, seedRejected } from './helpers/setup';
 
 afterEach(closeAll);
 
 /** The API rejects the stale token with `rejection` and accepts tokens the authority issued. */
-async function providerHarness(providerMatchers: Parameters<typeof harness>[0]['matchers'], rejection: { status: number; body: unknown; headers?: Record<string, string> }) {
-  const h = await harness({ ...(providerMatchers === undefined ? {} : { matchers: providerMatchers }) });
+async function providerHarness(providerMatchers: Matcher[], rejection: { status: number; body: unknown; headers?: Record<string, string> }) {
+  const h = await harness({ matchers: providerMatchers });
   h.api.handle((request) => {
     const token = request.authorization?.slice('Bearer '.length) ?? '';
     return h.authority.accepted.has(token) ? { body: { ok: true, data: 'fresh' } } : rejection;
