@@ -4,13 +4,13 @@ import { spawnWorker, type FleetWorker } from './helpers/fleet';
 import { createCluster, createRedis, matrixLabel } from './helpers/redis-client';
 import { startRedisCluster, type RedisCluster } from './helpers/redis-cluster';
 import { startRedisServer, type RedisServer } from './helpers/redis-server';
-import { startRotatingProvider, type RotatingProvider } from './helpers/rotating-provider';
+import { startFakeProvider, type FakeProvider } from '../lib/testing';
 
 jest.setTimeout(60_000);
 
 let server: RedisServer;
 let cluster: RedisCluster;
-let provider: RotatingProvider;
+let provider: FakeProvider;
 let workers: FleetWorker[] = [];
 let credential = 0;
 
@@ -21,7 +21,7 @@ afterAll(async () => {
   await Promise.all([server.stop(), cluster.stop()]);
 });
 beforeEach(async () => {
-  provider = await startRotatingProvider({ latencyMs: 100 });
+  provider = await startFakeProvider({ tokenLatencyMs: 100 });
 });
 afterEach(async () => {
   for (const worker of workers) worker.process.kill('SIGKILL');
@@ -33,8 +33,9 @@ afterEach(async () => {
 async function seed(ports: number[], key: string): Promise<void> {
   const redis = ports.length > 1 ? createCluster(ports) : createRedis(ports[0] as number);
   const handle = attachTokenRefresh(axios.create(), { origins: 'any', store: new RedisTokenStore(redis, { prefix: 'fleet' }), refresh: async () => ({ accessToken: 'unused' }) });
-  const { expiredAccessToken, refreshToken } = provider.seed();
-  await handle.setToken({ accessToken: expiredAccessToken, refreshToken, expiresIn: 3600 }, key);
+  const { accessToken, refreshToken, expiresIn } = provider.authorize();
+  await handle.setToken({ accessToken, refreshToken, expiresIn }, key);
+  provider.revokeAccessTokens(); // the provider now rejects the token every process holds
   handle.detach();
   await redis.quit();
 }
@@ -72,17 +73,17 @@ describe(`a fleet of processes on one rotating credential (${matrixLabel})`, () 
     expect(provider.stats.reuseDetections).toBe(0);
     expect(provider.stats.tokenRequests).toHaveLength(1);
     expect(results.reduce((sum, r) => sum + (r?.stats.refreshes ?? 0), 0)).toBe(1);
-    expect(provider.stats.apiByStatus).toEqual({ 401: 100, 200: 100 });
+    expect(provider.stats.apiRequestsByStatus).toEqual({ 401: 100, 200: 100 });
   });
 
   it('another process completes within lockTtl + 2 s when the lock holder is SIGKILLed while its refresh hangs', async () => {
     const lockTtlMs = 3_000;
-    provider.stallTokenRequests(1);
+    provider.setBehaviour({ tokenFault: 'timeout', tokenFaultCount: 1 });
     const fleet = await startFleet([server.port], 3, 5, { LOCK_TTL_MS: String(lockTtlMs), REFRESH_TIMEOUT_MS: '2500' });
 
     for (const worker of fleet) worker.go();
     while (provider.stats.tokenRequests.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
-    const holder = fleet.find((w) => w.id === provider.stats.tokenRequests[0]) as FleetWorker;
+    const holder = fleet.find((w) => w.id === provider.stats.tokenRequests[0]?.['worker']) as FleetWorker;
     holder.process.kill('SIGKILL');
     const killedAt = Date.now();
 

@@ -21,7 +21,7 @@ describe('README example', () => {
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const [code] = (await once(child, 'exit')) as [number | null];
 
-    expect(output).toMatch(/\{ id: 'acct-42', localizedFirstName: 'Ada' \}/);
+    expect(output).toMatch(/\{ ok: true, path: '\/linkedin\/rest\/me' \}/);
     expect(output).toMatch(/refreshes: 1,/);
     expect(output).toMatch(/propagationWaits: [1-9],/);
     expect(output).toMatch(/failures: 0/);

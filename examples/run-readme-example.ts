@@ -1,29 +1,32 @@
 /**
- * `npm run example`: runs readme-example.mts exactly as the README shows it, against a local
- * LinkedIn-like provider (expired token → one refresh → 65601 while it propagates → success).
+ * Runs readme-example.mts exactly as the README shows it, against the package's own fake provider
+ * in LinkedIn style: the seeded token is expired → one refresh → "65601 not live yet" while the
+ * new token propagates → success.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
-import { startLocalProvider } from './local-provider';
+import { startFakeProvider } from 'axios-token-flight/testing';
 
 async function main(): Promise<void> {
-  const provider = await startLocalProvider();
+  const provider = await startFakeProvider({ propagationMs: 700 });
+  const { refreshToken } = provider.authorize();
   // Async spawn: the provider is served by this process's event loop.
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'readme-example.mts')], {
     stdio: 'inherit',
     env: {
       ...process.env,
-      API_URL: provider.apiUrl,
+      API_URL: `${provider.url}/linkedin`,
       TOKEN_URL: provider.tokenUrl,
       CLIENT_ID: 'demo-client',
       CLIENT_SECRET: 'demo-secret',
-      ACCESS_TOKEN: provider.expiredAccessToken,
-      REFRESH_TOKEN: provider.refreshToken,
+      ACCESS_TOKEN: 'an-expired-access-token',
+      REFRESH_TOKEN: refreshToken,
     },
   });
   const [code] = (await once(child, 'exit')) as [number | null];
-  console.log(`provider saw ${provider.stats.refreshes} refresh(es) and ${provider.stats.apiRequests} API requests`);
+  const { refreshes, reuseDetections, apiRequestsByOutcome } = provider.stats;
+  console.log(`provider saw ${refreshes} refresh(es), ${reuseDetections} reuse detections, API answers ${JSON.stringify(apiRequestsByOutcome)}`);
   await provider.close();
   process.exitCode = code ?? 1;
 }

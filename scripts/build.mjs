@@ -4,7 +4,10 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
-const entries = [{ name: 'index', source: 'lib/index.ts' }];
+const entries = [
+  { name: 'index', source: 'lib/index.ts' },
+  { name: 'testing', source: 'lib/testing/index.ts' },
+];
 // Peer dependencies stay imports: the user's axios / ioredis must be the one we see.
 const external = ['axios', 'ioredis'];
 

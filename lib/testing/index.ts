@@ -1,0 +1,8 @@
+export {
+  startFakeProvider,
+  type FakeProvider,
+  type FakeProviderBehaviour,
+  type FakeProviderStats,
+  type TokenEndpointFault,
+} from './fake-provider';
+export type { ApiStyle } from './api-styles';
