@@ -3,7 +3,7 @@ import { attachTokenRefresh, RedisTokenStore } from '../lib';
 import { spawnWorker, type FleetWorker } from './helpers/fleet';
 import { createCluster, createRedis, matrixLabel } from './helpers/redis-client';
 import { startRedisCluster, type RedisCluster } from './helpers/redis-cluster';
-import { startRedisServer, type RedisServer } from './helpers/redis-server';
+import { startRedisServer, type RedisServer } from '../lib/testing';
 import { startFakeProvider, type FakeProvider } from '../lib/testing';
 
 jest.setTimeout(60_000);

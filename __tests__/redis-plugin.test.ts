@@ -5,7 +5,7 @@ import axios from 'axios';
 import { attachTokenRefresh, RedisTokenStore, StoreUnavailableError } from '../lib';
 import { startApi, type TestApi } from './helpers/api-server';
 import { createRedis, matrixLabel } from './helpers/redis-client';
-import { startRedisServer, type RedisServer } from './helpers/redis-server';
+import { startRedisServer, type RedisServer } from '../lib/testing';
 import { sleep } from './helpers/setup';
 import { TokenAuthority } from './helpers/token-authority';
 

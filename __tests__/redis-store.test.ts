@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { RedisTokenStore, TokenDecodeError, type TokenSet } from '../lib';
 import { createCluster, createRedis, matrixLabel } from './helpers/redis-client';
 import { startRedisCluster, type RedisCluster } from './helpers/redis-cluster';
-import { startRedisServer, type RedisServer } from './helpers/redis-server';
+import { startRedisServer, type RedisServer } from '../lib/testing';
 import { describeTokenStoreContract } from './helpers/store-contract';
 
 let server: RedisServer;

@@ -6,3 +6,4 @@ export {
   type TokenEndpointFault,
 } from './fake-provider';
 export type { ApiStyle } from './api-styles';
+export { startRedisServer, type RedisServer } from './redis-server';

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 /** A free TCP port on loopback (the kernel picks it; we release it for redis-server to take). */
-export async function freePort(): Promise<number> {
+async function freePort(): Promise<number> {
   const server = net.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as net.AddressInfo;
@@ -26,7 +26,10 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-/** Spawns a real redis-server on a free port. `extraArgs` e.g. cluster mode. */
+/**
+ * Spawns a throwaway `redis-server` (from PATH) on a free loopback port, persisting nothing, for
+ * integration tests and demos. `extraArgs` go to redis-server (e.g. cluster mode). Stop it with `stop()`.
+ */
 export async function startRedisServer(extraArgs: string[] = []): Promise<RedisServer> {
   const port = await freePort();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'atf-redis-'));
@@ -38,7 +41,7 @@ export async function startRedisServer(extraArgs: string[] = []): Promise<RedisS
     });
     child = proc;
     const failed = new Promise<never>((_, reject) =>
-      proc.once('error', (error) => reject(new Error(`could not start redis-server (scripts/ensure-redis.sh installs it): ${error.message}`))),
+      proc.once('error', (error) => reject(new Error(`could not start redis-server (is redis-server on PATH?): ${error.message}`))),
     );
     await Promise.race([waitUntilAnswering(port), failed]);
   };
