@@ -75,11 +75,11 @@ export interface TokenFlightState {
   /** Propagation waits already made for this original request. */
   propagationWaits: number;
   /** Credential key the token was injected for. */
-  key?: string;
+  key?: string | undefined;
   /** Version of the token that was sent; absent when no token was sent by the plugin. */
-  sentVersion?: number;
+  sentVersion?: number | undefined;
   /** `issuedAt` of the token that was sent (drives the propagation window). */
-  sentIssuedAt?: number;
+  sentIssuedAt?: number | undefined;
 }
 
 export const STATE_KEY = 'axios-token-flight';

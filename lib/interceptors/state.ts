@@ -9,7 +9,7 @@ import { STATE_KEY, type TokenFlightState } from '../types';
 export function stateOf(config: AxiosRequestConfig): TokenFlightState {
   let state = config[STATE_KEY];
   if (state === undefined) {
-    state = { replays: 0, propagationWaits: 0 };
+    state = { replays: 0, propagationWaits: 0, key: undefined, sentVersion: undefined, sentIssuedAt: undefined };
     config[STATE_KEY] = state;
   }
   return state;

@@ -5,6 +5,14 @@
 
 export function headerValue(headers: unknown, name: string): string | undefined {
   if (typeof headers !== 'object' || headers === null) return undefined;
+  // AxiosHeaders: a case-insensitive lookup without copying every entry.
+  const get = (headers as { get?: unknown }).get;
+  if (typeof get === 'function') {
+    const value: unknown = get.call(headers, name);
+    if (typeof value === 'string') return value;
+    if (Array.isArray(value)) return value.filter((v) => typeof v === 'string').join(', ');
+    return undefined;
+  }
   const lower = name.toLowerCase();
   for (const [key, value] of Object.entries(headers)) {
     if (key.toLowerCase() !== lower) continue;

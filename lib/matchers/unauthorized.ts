@@ -11,6 +11,8 @@ const INVALID_TOKEN_CHALLENGE = /\bbearer\b[^]*\berror\s*=\s*"?invalid_token"?/i
 export function unauthorized(): Matcher {
   return (response) => {
     if (response.status === 401) return 'refresh';
+    // Successes carry no challenge worth reading; skipping them keeps the hot path free of header scans.
+    if (response.status < 400) return undefined;
     const challenge = headerValue(response.headers, 'www-authenticate');
     if (challenge !== undefined && INVALID_TOKEN_CHALLENGE.test(challenge)) return 'refresh';
     return undefined;
