@@ -10,7 +10,9 @@ export function normaliseTokenInput(
   previous: TokenSet | null,
   now: number,
 ): { token: TokenSet } | { problem: string } {
-  if (typeof input !== 'object' || input === null) return { problem: `expected an object with accessToken, got ${describe(input)}` };
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    return { problem: `expected an object with accessToken, got ${describe(input)}` };
+  }
   const candidate = input as Record<keyof TokenInput, unknown>;
   const { accessToken, refreshToken, expiresIn, expiresAt, tokenType, scope } = candidate;
 
