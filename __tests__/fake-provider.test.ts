@@ -103,3 +103,18 @@ describe('startFakeProvider()', () => {
     expect(axios.isAxiosError(timedOut) && timedOut.code).toBe('ECONNABORTED');
   });
 });
+
+describe('apiScript', () => {
+  it('answers the next requests as scripted, whatever the token, then normally', async () => {
+    const { accessToken } = provider.authorize();
+    provider.setBehaviour({ apiScript: ['server-error', 'reject', 'propagating', 'pass'] });
+
+    const statuses = [];
+    for (let i = 0; i < 5; i += 1) {
+      const r = await call('/linkedin/x', accessToken);
+      statuses.push(`${r.status}:${(r.data as { serviceErrorCode?: number }).serviceErrorCode ?? ''}`);
+    }
+
+    expect(statuses).toEqual(['503:', '401:65600', '401:65601', '200:', '200:']);
+  });
+});

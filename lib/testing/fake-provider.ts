@@ -5,6 +5,9 @@ import { TokenFamilies } from './token-family';
 
 export type TokenEndpointFault = 'none' | 'server-error' | 'timeout' | 'malformed' | 'invalid_grant';
 
+/** A scripted answer of the protected API: `pass` = the normal answer for the token presented. */
+export type ApiScriptStep = 'pass' | 'reject' | 'propagating' | 'server-error';
+
 /** What the provider does; change it at any time with `setBehaviour`. */
 export interface FakeProviderBehaviour {
   /** Lifetime of issued access tokens, seconds. @default 3600 */
@@ -19,6 +22,8 @@ export interface FakeProviderBehaviour {
   tokenFault: TokenEndpointFault;
   /** How many token requests the fault applies to before the endpoint heals. @default Infinity */
   tokenFaultCount: number;
+  /** Answers for the next protected-API requests, one consumed per request, whatever the token; then normal answers. @default [] */
+  apiScript: ApiScriptStep[];
 }
 
 export interface FakeProviderStats {
@@ -66,6 +71,7 @@ export async function startFakeProvider(initial: Partial<FakeProviderBehaviour> 
     tokenFault: 'none',
     tokenFaultCount: Number.POSITIVE_INFINITY,
     ...initial,
+    apiScript: [...(initial.apiScript ?? [])],
   };
   const stats: FakeProviderStats = {
     refreshes: 0,
@@ -132,7 +138,15 @@ export async function startFakeProvider(initial: Partial<FakeProviderBehaviour> 
         return;
       }
       const presented = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
-      const problem = problemWith(presented === undefined ? undefined : families.accessToken(presented), Date.now(), behaviour.propagationMs);
+      const scripted = behaviour.apiScript.shift();
+      if (scripted === 'server-error') {
+        stats.apiRequestsByStatus[503] = (stats.apiRequestsByStatus[503] ?? 0) + 1;
+        return send(res, 503, { error: 'temporarily_unavailable' });
+      }
+      const problem =
+        scripted === 'reject' ? 'invalid'
+        : scripted === 'propagating' ? 'propagating'
+        : problemWith(presented === undefined ? undefined : families.accessToken(presented), Date.now(), behaviour.propagationMs);
       const answer = reply(styleOf(path), problem, path);
       stats.apiRequestsByStatus[answer.status] = (stats.apiRequestsByStatus[answer.status] ?? 0) + 1;
       const outcome = problem ?? 'ok';
@@ -149,7 +163,7 @@ export async function startFakeProvider(initial: Partial<FakeProviderBehaviour> 
     tokenUrl: `${url}/oauth/token`,
     stats,
     setBehaviour(change) {
-      Object.assign(behaviour, change);
+      Object.assign(behaviour, change, change.apiScript === undefined ? {} : { apiScript: [...change.apiScript] });
       if (change.tokenFault !== undefined && change.tokenFaultCount === undefined) behaviour.tokenFaultCount = Number.POSITIVE_INFINITY;
     },
     authorize() {

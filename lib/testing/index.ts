@@ -4,6 +4,7 @@ export {
   type FakeProviderBehaviour,
   type FakeProviderStats,
   type TokenEndpointFault,
+  type ApiScriptStep,
 } from './fake-provider';
 export type { ApiStyle } from './api-styles';
 export { startRedisServer, type RedisServer } from './redis-server';
