@@ -163,9 +163,12 @@ export class RefreshCoordinator {
   #startFlight(key: string, staleVersion: number, rejected: boolean): Promise<TokenSet> {
     const satisfies = (token: TokenSet | null): token is TokenSet =>
       token !== null && token.version > staleVersion && Date.now() < this.#accept(key, token).dueAt;
-    const flight = this.#withLock(key, satisfies, (current, owner) => {
+    const flight = this.#withLock(key, satisfies, (stored, owner) => {
+      // A store that lost its data (a Redis without persistence, restarted) must not make every
+      // customer re-authorise: refresh from this process's last known token instead.
+      const current = stored ?? this.#cache.get(key)?.token ?? null;
       const reason: RefreshReason = rejected ? 'rejected' : current === null ? 'missing' : 'expiring';
-      return this.#refreshLocked(key, current, reason, owner);
+      return this.#refreshLocked(key, current, stored, reason, owner);
     }).finally(() => {
       if (this.#flights.get(key) === flight) this.#flights.delete(key);
     });
@@ -219,7 +222,8 @@ export class RefreshCoordinator {
     }
   }
 
-  async #refreshLocked(key: string, current: TokenSet | null, reason: RefreshReason, owner: string): Promise<TokenSet> {
+  /** `current` is what the refresh starts from; `stored` is what the store holds (the fence's expected version). */
+  async #refreshLocked(key: string, current: TokenSet | null, stored: TokenSet | null, reason: RefreshReason, owner: string): Promise<TokenSet> {
     const fromVersion = current?.version ?? null;
     const remembered = this.#failures.get(key);
     if (remembered !== undefined && remembered.until > Date.now() && remembered.version === (fromVersion ?? 0)) {
@@ -234,7 +238,7 @@ export class RefreshCoordinator {
       if ('problem' in result) {
         throw new RefreshFailedError(`axios-token-flight: refresh() returned an unusable token: ${result.problem}`, { key });
       }
-      await this.#write(key, result.token, current, owner);
+      await this.#write(key, result.token, stored, owner);
       this.#failures.delete(key);
       this.stats.refreshes += 1;
       const durationMs = Date.now() - started;
@@ -288,8 +292,8 @@ export class RefreshCoordinator {
 
   async #read(key: string): Promise<TokenSet | null> {
     const token = await this.#guard.get(key, () => this.#cache.get(key)?.token ?? null);
-    if (token === null) this.#cache.delete(key);
-    else this.#accept(key, token);
+    // An empty answer keeps this process's copy: it may be the only surviving refresh token.
+    if (token !== null) this.#accept(key, token);
     return token;
   }
 
