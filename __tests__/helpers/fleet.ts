@@ -2,11 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 
-export interface WorkerResult {
-  succeeded: number;
-  errors: string[];
-  stats: { refreshes: number; replays: number; failures: number };
-}
+import type { FleetWorkerReport } from '../fixtures/fleet-worker';
+
+export type WorkerResult = FleetWorkerReport;
 
 export interface FleetWorker {
   readonly id: string;
@@ -18,7 +16,7 @@ export interface FleetWorker {
 
 /** Spawns one fleet-worker process (see fixtures/fleet-worker.ts). */
 export function spawnWorker(id: string, env: Record<string, string>): FleetWorker {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', 'fixtures', 'fleet-worker.ts')], {
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(__dirname, '..', 'fixtures', 'fleet-worker.ts')], {
     cwd: path.join(__dirname, '..', '..'),
     env: { ...process.env, ...env, WORKER: id },
     stdio: ['pipe', 'pipe', 'inherit'],
@@ -34,4 +32,71 @@ export function spawnWorker(id: string, env: Record<string, string>): FleetWorke
     child.once('exit', () => resolve(undefined));
   });
   return { id, process: child, ready, result, go: () => child.stdin?.write('go\n') };
+}
+
+export interface ScenarioReport {
+  scenario: string;
+  sent: number;
+  succeeded: number;
+  failed: number;
+  failures: Record<string, { count: number; retryable: boolean | 'untyped' }>;
+  refreshes: number;
+  reuseDetections: number;
+  workersCrashed: number;
+  heap: Array<{ afterWarmUp: number; afterRun: number }>;
+  durationMs: number;
+}
+
+export interface ScenarioPlan {
+  scenario: string;
+  workers: number;
+  requestsPerWorker: number;
+  env: Record<string, string>;
+  /** Provider stats after the run. */
+  providerStats: () => { refreshes: number; reuseDetections: number };
+  /** Faults to inject while the workers run; awaited before collecting results. */
+  during?: (workers: FleetWorker[]) => Promise<void>;
+}
+
+/** Spawns the fleet, releases it at once, runs the fault script, and sums up what every worker saw. */
+export async function runScenario(plan: ScenarioPlan): Promise<ScenarioReport> {
+  const workers = Array.from({ length: plan.workers }, (_, i) => spawnWorker(`w${i}`, { ...plan.env, REQUESTS: String(plan.requestsPerWorker) }));
+  await Promise.all(workers.map((w) => w.ready));
+  const started = Date.now();
+  for (const worker of workers) worker.go();
+  await plan.during?.(workers);
+  const results = await Promise.all(workers.map((w) => w.result));
+  const report: ScenarioReport = {
+    scenario: plan.scenario,
+    sent: 0,
+    succeeded: 0,
+    failed: 0,
+    failures: {},
+    refreshes: plan.providerStats().refreshes,
+    reuseDetections: plan.providerStats().reuseDetections,
+    workersCrashed: 0,
+    heap: [],
+    durationMs: Date.now() - started,
+  };
+  for (const result of results) {
+    if (result === undefined) {
+      report.workersCrashed += 1;
+      continue;
+    }
+    report.sent += plan.requestsPerWorker;
+    report.succeeded += result.succeeded;
+    for (const [name, { count, retryable }] of Object.entries(result.failures)) {
+      report.failed += count;
+      const entry = (report.failures[name] ??= { count: 0, retryable });
+      entry.count += count;
+    }
+    if (result.heap !== undefined) report.heap.push(result.heap);
+  }
+  return report;
+}
+
+/** A one-line, human-readable summary of a scenario report. */
+export function formatReport(r: ScenarioReport): string {
+  const failures = Object.entries(r.failures).map(([name, f]) => `${name}×${f.count}${f.retryable === true ? ' (retryable)' : f.retryable === false ? ' (not retryable)' : ' (UNTYPED)'}`);
+  return `${r.scenario.padEnd(58)} sent ${String(r.sent).padStart(5)}  ok ${String(r.succeeded).padStart(5)}  failed ${String(r.failed).padStart(4)}  refreshes ${String(r.refreshes).padStart(3)}  reuse ${r.reuseDetections}${failures.length > 0 ? `  [${failures.join(', ')}]` : ''}`;
 }

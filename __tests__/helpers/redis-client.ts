@@ -10,10 +10,15 @@ interface ClientOptions {
   maxRetriesPerRequest?: number | null;
 }
 
-type RedisConstructor = new (options: Record<string, unknown>) => RedisClientLike & { quit(): Promise<unknown>; disconnect(): void };
+type RedisConstructor = new (options: Record<string, unknown>) => RedisClientLike & {
+  quit(): Promise<unknown>;
+  disconnect(): void;
+  on?(event: 'error', listener: (error: Error) => void): unknown;
+};
 type ClusterConstructor = new (nodes: Array<{ host: string; port: number }>, options: Record<string, unknown>) => RedisClientLike & {
   quit(): Promise<unknown>;
   disconnect(): void;
+  on?(event: 'error', listener: (error: Error) => void): unknown;
 };
 
 export const ioredisMajor = process.env['IOREDIS_MAJOR'] === '5' ? 5 : 6;
