@@ -1,5 +1,6 @@
 import axios from 'axios';
-import { attachTokenRefresh, MemoryTokenStore, StoreUnavailableError, type TokenSet, type TokenStore } from '../lib';
+import { attachTokenRefresh, MemoryTokenStore, oauth2, StoreUnavailableError, type TokenSet, type TokenStore } from '../lib';
+import { startFakeProvider } from '../lib/testing';
 import { startApi } from './helpers/api-server';
 import { TokenAuthority } from './helpers/token-authority';
 
@@ -95,6 +96,50 @@ describe('hot path', () => {
       expect(s.store.calls).toBe(before);
     } finally {
       await s.close();
+    }
+  });
+});
+
+describe('change notices while this process cannot reach the store', () => {
+  it('a notice never erases the only copy: a degraded process still refreshes from it', async () => {
+    const provider = await startFakeProvider({ rotateRefreshTokens: false });
+    const shared = new MemoryTokenStore();
+    let bDown = false;
+    // Process B's view of the shared store: its commands fail while down, but notices still arrive
+    // (a subscriber connection can come back before the command path's circuit closes).
+    const storeB: TokenStore = {
+      get: (k) => (bDown ? Promise.reject(new Error('down')) : shared.get(k)),
+      compareAndSet: (k, n, v, o) => (bDown ? Promise.reject(new Error('down')) : shared.compareAndSet(k, n, v, o)),
+      acquireLock: (k, o, t) => (bDown ? Promise.reject(new Error('down')) : shared.acquireLock(k, o, t)),
+      releaseLock: (k, o) => (bDown ? Promise.reject(new Error('down')) : shared.releaseLock(k, o)),
+      subscribe: (listener) => shared.subscribe(listener),
+    };
+    const refresh = oauth2.refreshTokenGrant({ tokenUrl: provider.tokenUrl, clientId: 'c', clientSecret: 's' });
+    const a = axios.create({ baseURL: provider.url });
+    const b = axios.create({ baseURL: provider.url });
+    const handleA = attachTokenRefresh(a, { refresh, store: shared });
+    const handleB = attachTokenRefresh(b, { refresh, store: storeB });
+    try {
+      await handleA.setToken(provider.authorize());
+      await a.get('/warm');
+      await b.get('/warm');
+
+      bDown = true;
+      provider.revokeAccessTokens();
+      await b.get('/b-degraded'); // B refreshes in-process
+      await handleA.invalidate();
+      await a.get('/a-refreshes'); // A writes a newer version; B hears about it but cannot read it
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      provider.revokeAccessTokens();
+
+      const response = await b.get('/b-needs-a-refresh');
+
+      expect(response.status).toBe(200);
+      expect(provider.stats.reuseDetections).toBe(0);
+    } finally {
+      handleA.detach();
+      handleB.detach();
+      await provider.close();
     }
   });
 });

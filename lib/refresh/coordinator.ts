@@ -24,6 +24,11 @@ interface CacheEntry {
   readonly token: TokenSet;
   /** When to start refreshing proactively (jittered once per version, not per request). */
   dueAt: number;
+  /**
+   * Another process wrote a newer version: read the store before using this copy again. The copy
+   * is kept, never dropped: while the store is unreachable it may be the only refresh token left.
+   */
+  recheck: boolean;
 }
 
 interface RememberedFailure {
@@ -61,13 +66,18 @@ export class RefreshCoordinator {
   /** The hot path: this process's copy, if it is not due for refresh. No store call, no allocation. */
   cachedValid(key: string): TokenSet | undefined {
     const entry = this.#cache.get(key);
-    return entry !== undefined && Date.now() < entry.dueAt ? entry.token : undefined;
+    return entry !== undefined && !entry.recheck && Date.now() < entry.dueAt ? entry.token : undefined;
   }
 
   /** A token to send now: cached, read from the store, or refreshed (`missing` / `expiring`). */
   async currentToken(key: string, signal?: GenericAbortSignal): Promise<TokenSet> {
-    const entry = this.#cache.get(key);
+    let entry = this.#cache.get(key);
     if (entry === undefined) return this.#obtain(key, 0, false, signal);
+    if (entry.recheck) {
+      entry.recheck = false;
+      await this.#read(key);
+      entry = this.#cache.get(key) as CacheEntry;
+    }
     const now = Date.now();
     if (now < entry.dueAt) return entry.token;
     if (entry.token.expiresAt !== undefined && now < entry.token.expiresAt) {
@@ -303,15 +313,15 @@ export class RefreshCoordinator {
     if (existing !== undefined && existing.token.version === token.version && existing.token.issuedAt === token.issuedAt) {
       return existing;
     }
-    const entry: CacheEntry = { token, dueAt: refreshDueAt(token, this.options.refreshSkewMs, this.random) };
+    const entry: CacheEntry = { token, dueAt: refreshDueAt(token, this.options.refreshSkewMs, this.random), recheck: false };
     this.#cache.set(key, entry);
     return entry;
   }
 
   #onChangeNotice(key: string, version: number | undefined): void {
     const entry = this.#cache.get(key);
-    // Our own write (or an older one) coming back: our copy is already as new.
-    if (entry === undefined || version === undefined || entry.token.version < version) this.#cache.delete(key);
+    // Our own write (or an older one) coming back needs nothing: our copy is already as new.
+    if (entry !== undefined && (version === undefined || entry.token.version < version)) entry.recheck = true;
     const wakers = this.#wakers.get(key);
     if (wakers !== undefined) for (const wake of wakers) wake();
   }
