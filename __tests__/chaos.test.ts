@@ -30,6 +30,14 @@ afterAll(() => {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** 0.8 s into the run, SIGKILL redis-server; bring it back (empty) a second later. */
+async function killRedisForOneSecond(): Promise<void> {
+  await sleep(800);
+  await redis.kill();
+  await sleep(1_000);
+  await redis.start();
+}
+
 async function setup(behaviour: Partial<FakeProviderBehaviour>, env: Record<string, string> = {}) {
   provider = await startFakeProvider(behaviour);
   const key = `chaos-${(credential += 1)}`;
@@ -52,6 +60,11 @@ async function setup(behaviour: Partial<FakeProviderBehaviour>, env: Record<stri
   };
 }
 
+/** 4 workers against the current provider; `plan` overrides the defaults (300 requests each). */
+function runFleet(scenario: string, env: Record<string, string>, plan: Partial<Parameters<typeof runScenario>[0]> = {}): Promise<ScenarioReport> {
+  return runScenario({ scenario, workers: 4, requestsPerWorker: 300, env, providerStats: () => provider.stats, ...plan });
+}
+
 /** The invariant of every scenario: nothing silently lost, nothing untyped, no worker crashed. */
 function expectNothingLost(report: ScenarioReport): void {
   reports.push(report);
@@ -63,38 +76,14 @@ function expectNothingLost(report: ScenarioReport): void {
 describe('chaos', () => {
   it("Redis SIGKILLed and restarted while 4 workers run, onStoreError 'local', non-rotating provider: no request fails", async () => {
     const env = await setup({ accessTokenTtlSeconds: 1.5, propagationMs: 150, rotateRefreshTokens: false }, { ON_STORE_ERROR: 'local' });
-    const report = await runScenario({
-      scenario: "Redis killed + restarted ('local', no rotation)",
-      workers: 4,
-      requestsPerWorker: 300,
-      env,
-      providerStats: () => provider.stats,
-      during: async () => {
-        await sleep(800);
-        await redis.kill();
-        await sleep(1_000);
-        await redis.start();
-      },
-    });
+    const report = await runFleet("Redis killed + restarted ('local', no rotation)", env, { during: killRedisForOneSecond });
     expectNothingLost(report);
     expect(report.failed).toBe(0);
   });
 
   it("Redis SIGKILLed and restarted, onStoreError 'fail', rotating provider: only retryable failures, no reuse", async () => {
     const env = await setup({ accessTokenTtlSeconds: 1.5, propagationMs: 150 }, { ON_STORE_ERROR: 'fail' });
-    const report = await runScenario({
-      scenario: "Redis killed + restarted ('fail', rotation)",
-      workers: 4,
-      requestsPerWorker: 300,
-      env,
-      providerStats: () => provider.stats,
-      during: async () => {
-        await sleep(800);
-        await redis.kill();
-        await sleep(1_000);
-        await redis.start();
-      },
-    });
+    const report = await runFleet("Redis killed + restarted ('fail', rotation)", env, { during: killRedisForOneSecond });
     expectNothingLost(report);
     for (const failure of Object.values(report.failures)) expect(failure.retryable).toBe(true);
     expect(report.reuseDetections).toBe(0);
@@ -102,12 +91,7 @@ describe('chaos', () => {
 
   it('network to Redis paused (SIGSTOP / SIGCONT): no request fails', async () => {
     const env = await setup({ accessTokenTtlSeconds: 1.5, propagationMs: 150, rotateRefreshTokens: false }, { ON_STORE_ERROR: 'local', COMMAND_TIMEOUT_MS: '300' });
-    const report = await runScenario({
-      scenario: "Redis paused with SIGSTOP for 1 s ('local', no rotation)",
-      workers: 4,
-      requestsPerWorker: 300,
-      env,
-      providerStats: () => provider.stats,
+    const report = await runFleet("Redis paused with SIGSTOP for 1 s ('local', no rotation)", env, {
       during: async () => {
         await sleep(800);
         redis.pause();
@@ -124,12 +108,8 @@ describe('chaos', () => {
     provider.revokeAccessTokens();
     provider.setBehaviour({ tokenFault: 'timeout', tokenFaultCount: 1 });
     let killed = 0;
-    const report = await runScenario({
-      scenario: 'lock holder SIGKILLed mid-refresh',
-      workers: 4,
+    const report = await runFleet('lock holder SIGKILLed mid-refresh', env, {
       requestsPerWorker: 100,
-      env,
-      providerStats: () => provider.stats,
       during: async (workers) => {
         while (provider.stats.tokenRequests.length === 0) await sleep(10);
         const holder = workers.find((w) => w.id === provider.stats.tokenRequests[0]?.['worker']);
@@ -151,13 +131,7 @@ describe('chaos', () => {
     // processing spends the refresh token, and the next attempt is seen as reuse. docs/reliability.md.
     const env = await setup({ tokenLatencyMs: 2_500 });
     provider.revokeAccessTokens();
-    const report = await runScenario({
-      scenario: 'token endpoint stalls 2.5 s > lockTtl 2 s (rotation)',
-      workers: 4,
-      requestsPerWorker: 12,
-      env: { ...env, RATE: '20' },
-      providerStats: () => provider.stats,
-    });
+    const report = await runFleet('token endpoint stalls 2.5 s > lockTtl 2 s (rotation)', { ...env, RATE: '20' }, { requestsPerWorker: 12 });
     expectNothingLost(report);
     expect(report.failures['RefreshFailedError']?.retryable).toBe(true);
     expect(Object.keys(report.failures).every((name) => ['RefreshFailedError', 'ReauthorizationRequiredError'].includes(name))).toBe(true);

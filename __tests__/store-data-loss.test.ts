@@ -49,3 +49,42 @@ it('a store that lost its data is re-seeded from the in-process copy, instead of
     handle.detach();
   }
 });
+
+it("a refresh whose write fails because the store died keeps the new tokens and writes them back ('fail' policy, rotation)", async () => {
+  provider = await startFakeProvider();
+  const shared = new MemoryTokenStore();
+  let failWrites = false;
+  // The store dies between the token endpoint's answer and the fenced write.
+  const store: TokenStore = {
+    get: (k) => shared.get(k),
+    compareAndSet: (k, n, v, o) => (failWrites ? Promise.reject(new Error('ECONNRESET')) : shared.compareAndSet(k, n, v, o)),
+    acquireLock: (k, o, t) => shared.acquireLock(k, o, t),
+    releaseLock: (k, o) => shared.releaseLock(k, o),
+  };
+  const refresh = oauth2.refreshTokenGrant({ tokenUrl: provider.tokenUrl, clientId: 'c', clientSecret: 's' });
+  const first = axios.create({ baseURL: provider.url });
+  const second = axios.create({ baseURL: provider.url });
+  const handleFirst = attachTokenRefresh(first, { store, refresh, onStoreError: 'fail' });
+  const handleSecond = attachTokenRefresh(second, { store: shared, refresh, onStoreError: 'fail' });
+  try {
+    await handleFirst.setToken(provider.authorize());
+    await first.get('/warm');
+    provider.revokeAccessTokens();
+    failWrites = true;
+
+    const response = await first.get('/refresh-cannot-be-saved');
+    expect(response.status).toBe(200); // the new token is used, not thrown away
+
+    failWrites = false; // the store is back: the new token set is written back within a probe interval
+    const deadline = Date.now() + 3_000;
+    while ((await shared.get('default'))?.version !== 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect((await shared.get('default'))?.version).toBe(2);
+
+    provider.revokeAccessTokens();
+    await second.get('/another-process-refreshes'); // from the rotated refresh token, not the spent one
+    expect(provider.stats.reuseDetections).toBe(0);
+  } finally {
+    handleFirst.detach();
+    handleSecond.detach();
+  }
+});

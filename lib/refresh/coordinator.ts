@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { CanceledError } from 'axios';
 import type { GenericAbortSignal } from 'axios';
-import { ReauthorizationRequiredError, RefreshFailedError, TokenFlightError } from '../errors';
+import { ReauthorizationRequiredError, RefreshFailedError, StoreUnavailableError, TokenFlightError } from '../errors';
 import type { TokenFlightEvents, TokenFlightStats } from '../events';
 import type { ResolvedOptions } from '../options';
 import { redactAxiosError, redactRequestBody } from '../redact';
@@ -156,7 +156,8 @@ export class RefreshCoordinator {
           },
         );
       } catch {
-        // The store failed again: the next recovery tries again.
+        // The store failed again: keep the copy and try again when it next answers.
+        this.#guard.writeBackLater();
       }
     }
   }
@@ -248,7 +249,7 @@ export class RefreshCoordinator {
       if ('problem' in result) {
         throw new RefreshFailedError(`axios-token-flight: refresh() returned an unusable token: ${result.problem}`, { key });
       }
-      await this.#write(key, result.token, stored, owner);
+      await this.#writeRefreshed(key, result.token, stored, owner);
       this.#failures.delete(key);
       this.stats.refreshes += 1;
       const durationMs = Date.now() - started;
@@ -288,6 +289,22 @@ export class RefreshCoordinator {
     }
   }
 
+  /**
+   * The provider has already answered, and with rotation the refresh token we presented is spent:
+   * if the store dies before the write lands, these tokens may be the only valid ones anywhere.
+   * Keep them and write them back when the store answers, rather than throw them away.
+   */
+  async #writeRefreshed(key: string, next: TokenSet, stored: TokenSet | null, owner: string): Promise<void> {
+    try {
+      await this.#write(key, next, stored, owner);
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      this.#accept(key, next);
+      this.#guard.writeBackLater();
+      this.options.logger?.warn('axios-token-flight: refreshed, but the store failed; keeping the new tokens in-process until it answers', { key });
+    }
+  }
+
   /** Fenced write: succeeds only while we hold the lock and the store still has `current`'s version. */
   async #write(key: string, next: TokenSet, current: TokenSet | null, owner: string): Promise<void> {
     const written = await this.#guard.compareAndSet(key, next, current?.version ?? 0, owner);
@@ -307,14 +324,18 @@ export class RefreshCoordinator {
     return token;
   }
 
-  /** Adopts `token` as this process's copy; the jittered due time is drawn once per version. */
+  /**
+   * Adopts `token` as this process's copy (the jittered due time is drawn once per version) — unless
+   * the copy is newer: a token refreshed while the store was failing has not reached it yet, and
+   * regressing to the stored version would send a revoked token and spend a rotated refresh token.
+   */
   #accept(key: string, token: TokenSet): CacheEntry {
     const existing = this.#cache.get(key);
     if (existing !== undefined && existing.token.version === token.version && existing.token.issuedAt === token.issuedAt) {
       return existing;
     }
     const entry: CacheEntry = { token, dueAt: refreshDueAt(token, this.options.refreshSkewMs, this.random), recheck: false };
-    this.#cache.set(key, entry);
+    if (existing === undefined || existing.token.version <= token.version) this.#cache.set(key, entry);
     return entry;
   }
 

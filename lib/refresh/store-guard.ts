@@ -17,6 +17,8 @@ export class StoreGuard {
   #degradedSince: number | undefined;
   #probe: NodeJS.Timeout | undefined;
   #lastKey: string | undefined;
+  /** Tokens exist only in this process (a write failed after the provider rotated): write back on the next answer. */
+  #pendingWriteBack = false;
 
   constructor(
     private readonly store: TokenStore,
@@ -30,6 +32,12 @@ export class StoreGuard {
   close(): void {
     clearInterval(this.#probe);
     this.#probe = undefined;
+  }
+
+  /** A write failed after a successful refresh: probe the store and write back as soon as it answers. */
+  writeBackLater(): void {
+    this.#pendingWriteBack = true;
+    this.#startProbe();
   }
 
   get degraded(): boolean {
@@ -76,25 +84,33 @@ export class StoreGuard {
   #markDegraded(operation: string, error: unknown): void {
     if (this.#degradedSince !== undefined) return;
     this.#degradedSince = Date.now();
-    // With valid tokens cached, requests make no store calls, so recovery must be looked for.
-    this.#probe = setInterval(() => {
-      const key = this.#lastKey;
-      if (key !== undefined) this.#run('get', key, () => this.store.get(key), () => null, true).catch(() => undefined);
-    }, RECOVERY_PROBE_MS);
-    this.#probe.unref();
+    this.#startProbe();
     const errorName = error instanceof Error ? error.name : typeof error;
     const errorMessage = error instanceof Error ? error.message : String(error);
     this.logger?.warn('axios-token-flight: token store unavailable, continuing with in-process tokens', { operation, errorName });
     this.events.emit('store-degraded', { operation, errorName, errorMessage });
   }
 
+  /** With valid tokens cached, requests make no store calls, so an answering store must be looked for. */
+  #startProbe(): void {
+    if (this.#probe !== undefined) return;
+    this.#probe = setInterval(() => {
+      const key = this.#lastKey;
+      if (key !== undefined) this.#run('get', key, () => this.store.get(key), () => null, true).catch(() => undefined);
+    }, RECOVERY_PROBE_MS);
+    this.#probe.unref();
+  }
+
   #markRecovered(): void {
-    if (this.#degradedSince === undefined) return;
-    const degradedForMs = Date.now() - this.#degradedSince;
-    this.#degradedSince = undefined;
+    if (this.#degradedSince === undefined && !this.#pendingWriteBack) return;
+    this.#pendingWriteBack = false;
     this.close();
-    this.logger?.info('axios-token-flight: token store recovered', { degradedForMs });
-    this.events.emit('store-recovered', { degradedForMs });
+    if (this.#degradedSince !== undefined) {
+      const degradedForMs = Date.now() - this.#degradedSince;
+      this.#degradedSince = undefined;
+      this.logger?.info('axios-token-flight: token store recovered', { degradedForMs });
+      this.events.emit('store-recovered', { degradedForMs });
+    }
     this.onRecovered();
   }
 }
