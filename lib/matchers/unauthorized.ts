@@ -5,7 +5,7 @@ import { headerValue } from './read';
 const INVALID_TOKEN_CHALLENGE = /\bbearer\b[^]*\berror\s*=\s*"?invalid_token"?/i;
 
 /**
- * The generic matcher: any 401, or any status carrying an RFC 6750 `invalid_token` challenge.
+ * The generic matcher: any 401, or an error status (4xx/5xx) carrying an RFC 6750 `invalid_token` challenge.
  * A 403 (`insufficient_scope`) is not refreshable and is left alone.
  */
 export function unauthorized(): Matcher {
