@@ -8,8 +8,9 @@ import { redactAxiosError, redactRequestBody } from '../redact';
 import { describe, normaliseTokenInput } from '../token-set';
 import type { RefreshReason, TokenSet } from '../types';
 import { abortable } from './abortable';
-import { pollDelay, refreshDueAt } from './policies';
+import { pollDelay } from './policies';
 import { StoreGuard } from './store-guard';
+import { TokenCache, type CacheEntry } from './token-cache';
 
 /** How long an `invalid_grant` answers every further refresh of the same version without a call. */
 const REAUTHORIZATION_MEMORY_MS = 5_000;
@@ -19,17 +20,6 @@ const LOCK_WAIT_MARGIN_MS = 2_000;
 const BACKGROUND_RETRY_MS = 1_000;
 /** Joining a flight that turns out to answer an older rejection is retried this many times. */
 const MAX_FLIGHT_ATTEMPTS = 3;
-
-interface CacheEntry {
-  readonly token: TokenSet;
-  /** When to start refreshing proactively (jittered once per version, not per request). */
-  dueAt: number;
-  /**
-   * Another process wrote a newer version: read the store before using this copy again. The copy
-   * is kept, never dropped: while the store is unreachable it may be the only refresh token left.
-   */
-  recheck: boolean;
-}
 
 interface RememberedFailure {
   readonly error: ReauthorizationRequiredError;
@@ -43,7 +33,7 @@ interface RememberedFailure {
  * Also keeps this process's copy of each token so the hot path never calls the store.
  */
 export class RefreshCoordinator {
-  readonly #cache = new Map<string, CacheEntry>();
+  readonly #cache: TokenCache;
   readonly #flights = new Map<string, Promise<TokenSet>>();
   readonly #failures = new Map<string, RememberedFailure>();
   readonly #wakers = new Map<string, Set<() => void>>();
@@ -57,6 +47,7 @@ export class RefreshCoordinator {
     private readonly lifetime: AbortSignal,
     private readonly random: () => number = Math.random,
   ) {
+    this.#cache = new TokenCache(options.refreshSkewMs, random);
     this.#guard = new StoreGuard(options.store, options.onStoreError, events, options.logger, () => {
       void this.#writeBackAfterOutage();
     });
@@ -65,8 +56,7 @@ export class RefreshCoordinator {
 
   /** The hot path: this process's copy, if it is not due for refresh. No store call, no allocation. */
   cachedValid(key: string): TokenSet | undefined {
-    const entry = this.#cache.get(key);
-    return entry !== undefined && !entry.recheck && Date.now() < entry.dueAt ? entry.token : undefined;
+    return this.#cache.valid(key);
   }
 
   /** A token to send now: cached, read from the store, or refreshed (`missing` / `expiring`). */
@@ -143,7 +133,7 @@ export class RefreshCoordinator {
    * one back unless the store meanwhile got a newer version from another process.
    */
   async #writeBackAfterOutage(): Promise<void> {
-    for (const [key, { token }] of [...this.#cache]) {
+    for (const [key, { token }] of this.#cache.snapshot()) {
       try {
         await this.#withLock(
           key,
@@ -173,7 +163,7 @@ export class RefreshCoordinator {
 
   #startFlight(key: string, staleVersion: number, rejected: boolean): Promise<TokenSet> {
     const satisfies = (token: TokenSet | null): token is TokenSet =>
-      token !== null && token.version > staleVersion && Date.now() < this.#accept(key, token).dueAt;
+      token !== null && token.version > staleVersion && Date.now() < this.#cache.accept(key, token).dueAt;
     const flight = this.#withLock(key, satisfies, (stored, owner) => {
       // A store that lost its data (a Redis without persistence, restarted) must not make every
       // customer re-authorise: refresh from this process's last known token instead.
@@ -299,7 +289,7 @@ export class RefreshCoordinator {
       await this.#write(key, next, stored, owner);
     } catch (error) {
       if (!(error instanceof StoreUnavailableError)) throw error;
-      this.#accept(key, next);
+      this.#cache.accept(key, next);
       this.#guard.writeBackLater();
       this.options.logger?.warn('axios-token-flight: refreshed, but the store failed; keeping the new tokens in-process until it answers', { key });
     }
@@ -314,35 +304,18 @@ export class RefreshCoordinator {
         { key },
       );
     }
-    this.#accept(key, next);
+    this.#cache.accept(key, next);
   }
 
   async #read(key: string): Promise<TokenSet | null> {
     const token = await this.#guard.get(key, () => this.#cache.get(key)?.token ?? null);
     // An empty answer keeps this process's copy: it may be the only surviving refresh token.
-    if (token !== null) this.#accept(key, token);
+    if (token !== null) this.#cache.accept(key, token);
     return token;
   }
 
-  /**
-   * Adopts `token` as this process's copy (the jittered due time is drawn once per version) — unless
-   * the copy is newer: a token refreshed while the store was failing has not reached it yet, and
-   * regressing to the stored version would send a revoked token and spend a rotated refresh token.
-   */
-  #accept(key: string, token: TokenSet): CacheEntry {
-    const existing = this.#cache.get(key);
-    if (existing !== undefined && existing.token.version === token.version && existing.token.issuedAt === token.issuedAt) {
-      return existing;
-    }
-    const entry: CacheEntry = { token, dueAt: refreshDueAt(token, this.options.refreshSkewMs, this.random), recheck: false };
-    if (existing === undefined || existing.token.version <= token.version) this.#cache.set(key, entry);
-    return entry;
-  }
-
   #onChangeNotice(key: string, version: number | undefined): void {
-    const entry = this.#cache.get(key);
-    // Our own write (or an older one) coming back needs nothing: our copy is already as new.
-    if (entry !== undefined && (version === undefined || entry.token.version < version)) entry.recheck = true;
+    this.#cache.markChanged(key, version);
     const wakers = this.#wakers.get(key);
     if (wakers !== undefined) for (const wake of wakers) wake();
   }
