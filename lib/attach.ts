@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import type { AxiosInstance, InternalAxiosRequestConfig } from 'axios';
 import { createEvents, createStats, type TokenFlightEvents, type TokenFlightStats } from './events';
 import type { PluginContext } from './interceptors/context';
-import { createRequestInterceptor } from './interceptors/request';
+import { createRequestInterceptors } from './interceptors/request';
 import { createResponseInterceptors } from './interceptors/response';
 import { resolveOptions, type TokenRefreshOptions } from './options';
 import { RefreshCoordinator } from './refresh/coordinator';
@@ -51,7 +51,7 @@ export function attachTokenRefresh(instance: AxiosInstance, options: TokenRefres
     resolveKey: (config: InternalAxiosRequestConfig) => validKey(config.tokenFlight?.key ?? resolved.key(config), 'the `key` option'),
   };
 
-  const requestId = instance.interceptors.request.use(createRequestInterceptor(context));
+  const requestIds = createRequestInterceptors(context).map(([interceptor, options]) => instance.interceptors.request.use(interceptor, undefined, options));
   const { onFulfilled, onRejected } = createResponseInterceptors(context);
   const responseId = instance.interceptors.response.use(onFulfilled, onRejected);
 
@@ -68,7 +68,7 @@ export function attachTokenRefresh(instance: AxiosInstance, options: TokenRefres
     detach() {
       if (detached) return;
       detached = true;
-      instance.interceptors.request.eject(requestId);
+      for (const id of requestIds) instance.interceptors.request.eject(id);
       instance.interceptors.response.eject(responseId);
       lifetimeController.abort();
       coordinator.close();

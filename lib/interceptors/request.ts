@@ -1,38 +1,75 @@
-import type { InternalAxiosRequestConfig } from 'axios';
+import type { AxiosInterceptorOptions, InternalAxiosRequestConfig } from 'axios';
 import { authorizationValue } from '../token-set';
+import type { TokenSet } from '../types';
 import type { PluginContext } from './context';
 import { isAllowedOrigin } from './origin';
 import { countFailure } from './response';
 import { stateOf } from './state';
 
+type RequestInterceptor = (config: InternalAxiosRequestConfig) => InternalAxiosRequestConfig | Promise<InternalAxiosRequestConfig>;
+
+/** What a request needs, decided once: nothing (`null`), a cached token, or a wait for one (`key` only). */
+type Decision = { readonly key: string; readonly token: TokenSet | undefined } | null;
+
 /**
  * Puts the current token on every request to an allowed origin. `Authorization` is always
  * overwritten, so a config replayed by someone else (axios-retry) picks up the newest token.
+ *
+ * Two interceptors, of which exactly one runs per request (axios' `runWhen`): a synchronous one
+ * for the common case — a valid cached token, or nothing to inject — and an asynchronous one for a
+ * request that must wait for a refresh. axios runs a request's interceptors without a promise
+ * chain when every one that applies is synchronous, which is most of the plugin's hot-path cost.
  */
-export function createRequestInterceptor(context: PluginContext) {
-  return async function injectToken(config: InternalAxiosRequestConfig): Promise<InternalAxiosRequestConfig> {
-    const state = stateOf(config);
-    // Whatever was sent before is not what will be sent now. (Assigned, not deleted: `delete`
-    // would turn the state object into a slow dictionary-mode object on the hot path.)
-    state.sentVersion = undefined;
-    state.sentIssuedAt = undefined;
-    if (config.tokenFlight?.skip === true || config.headers.get('Authorization') === false) return config;
-    if (!isAllowedOrigin(config, context.options.origins)) return config;
+export function createRequestInterceptors(context: PluginContext): Array<[RequestInterceptor, AxiosInterceptorOptions]> {
+  const decisions = new WeakMap<object, Decision>();
 
+  const decide = (config: InternalAxiosRequestConfig): Decision => {
+    if (config.tokenFlight?.skip === true || config.headers.get('Authorization') === false) return null;
+    if (!isAllowedOrigin(config, context.options.origins)) return null;
     const key = context.resolveKey(config);
-    let token = context.coordinator.cachedValid(key);
-    if (token === undefined) {
-      try {
-        token = await context.coordinator.currentToken(key, config.signal);
-      } catch (error) {
-        countFailure(context, error);
-        throw error;
-      }
-    }
-    config.headers.set('Authorization', authorizationValue(token));
+    return { key, token: context.coordinator.cachedValid(key) };
+  };
+
+  const apply = (config: InternalAxiosRequestConfig, key: string | undefined, token: TokenSet | undefined): InternalAxiosRequestConfig => {
+    const state = stateOf(config);
     state.key = key;
-    state.sentVersion = token.version;
-    state.sentIssuedAt = token.issuedAt;
+    // Assigned, not deleted: `delete` would turn the state into a slow dictionary-mode object.
+    state.sentVersion = token?.version;
+    state.sentIssuedAt = token?.issuedAt;
+    if (token !== undefined) config.headers.set('Authorization', authorizationValue(token));
     return config;
   };
+
+  const injectCachedToken: RequestInterceptor = (config) => {
+    const decision = decisions.get(config) ?? null;
+    decisions.delete(config);
+    return apply(config, decision?.key, decision?.token);
+  };
+
+  const injectAfterWaiting: RequestInterceptor = async (config) => {
+    const decision = decisions.get(config);
+    decisions.delete(config);
+    const key = decision?.key ?? context.resolveKey(config);
+    try {
+      return apply(config, key, await context.coordinator.currentToken(key, config.signal));
+    } catch (error) {
+      countFailure(context, error);
+      throw error;
+    }
+  };
+
+  return [
+    [
+      injectCachedToken,
+      {
+        synchronous: true,
+        runWhen: (config) => {
+          const decision = decide(config);
+          decisions.set(config, decision);
+          return decision === null || decision.token !== undefined;
+        },
+      },
+    ],
+    [injectAfterWaiting, { runWhen: (config) => decisions.get(config) !== null && decisions.get(config)?.token === undefined }],
+  ];
 }

@@ -23,7 +23,8 @@ function sentState(config: InternalAxiosRequestConfig | undefined): SentState | 
  * propagation wait or a refresh, then a replay.
  */
 export function createResponseInterceptors(context: PluginContext) {
-  async function onFulfilled(response: AxiosResponse): Promise<AxiosResponse> {
+  // Not `async`: the common case (no verdict) hands the response straight back without a promise.
+  function onFulfilled(response: AxiosResponse): AxiosResponse | Promise<AxiosResponse> {
     const state = sentState(response.config);
     if (state === undefined) return response;
     const verdict = classifyCounted(context, response, state.key);

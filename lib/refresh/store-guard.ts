@@ -5,6 +5,8 @@ import type { Logger, TokenSet } from '../types';
 
 /** While degraded, how often to check whether the store is back. */
 const RECOVERY_PROBE_MS = 1_000;
+/** While only this process holds rotated tokens, check far more often: others may refresh from spent ones. */
+const WRITE_BACK_PROBE_MS = 200;
 
 /**
  * Applies the `onStoreError` policy around every store call.
@@ -37,7 +39,8 @@ export class StoreGuard {
   /** A write failed after a successful refresh: probe the store and write back as soon as it answers. */
   writeBackLater(): void {
     this.#pendingWriteBack = true;
-    this.#startProbe();
+    if (this.#degradedSince === undefined) this.close(); // restart at the write-back pace
+    this.#startProbe(WRITE_BACK_PROBE_MS);
   }
 
   get degraded(): boolean {
@@ -84,7 +87,7 @@ export class StoreGuard {
   #markDegraded(operation: string, error: unknown): void {
     if (this.#degradedSince !== undefined) return;
     this.#degradedSince = Date.now();
-    this.#startProbe();
+    this.#startProbe(RECOVERY_PROBE_MS);
     const errorName = error instanceof Error ? error.name : typeof error;
     const errorMessage = error instanceof Error ? error.message : String(error);
     this.logger?.warn('axios-token-flight: token store unavailable, continuing with in-process tokens', { operation, errorName });
@@ -92,12 +95,12 @@ export class StoreGuard {
   }
 
   /** With valid tokens cached, requests make no store calls, so an answering store must be looked for. */
-  #startProbe(): void {
+  #startProbe(intervalMs: number): void {
     if (this.#probe !== undefined) return;
     this.#probe = setInterval(() => {
       const key = this.#lastKey;
       if (key !== undefined) this.#run('get', key, () => this.store.get(key), () => null, true).catch(() => undefined);
-    }, RECOVERY_PROBE_MS);
+    }, intervalMs);
     this.#probe.unref();
   }
 
