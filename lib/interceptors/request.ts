@@ -8,8 +8,12 @@ import { stateOf } from './state';
 
 type RequestInterceptor = (config: InternalAxiosRequestConfig) => InternalAxiosRequestConfig | Promise<InternalAxiosRequestConfig>;
 
-/** What a request needs, decided once: nothing (`null`), a cached token, or a wait for one (`key` only). */
-type Decision = { readonly key: string; readonly token: TokenSet | undefined } | null;
+/**
+ * What a request needs, decided once: nothing (`null`), a cached token, a wait for one (`key` only),
+ * or an error to reject with (raised while deciding: `runWhen` itself must never throw, because
+ * axios < 1.7 would throw it synchronously out of `instance.get()` instead of rejecting).
+ */
+type Decision = { readonly key: string; readonly token: TokenSet | undefined } | { readonly error: unknown } | null;
 
 /**
  * Puts the current token on every request to an allowed origin. `Authorization` is always
@@ -43,12 +47,13 @@ export function createRequestInterceptors(context: PluginContext): Array<[Reques
   const injectCachedToken: RequestInterceptor = (config) => {
     const decision = decisions.get(config) ?? null;
     decisions.delete(config);
-    return apply(config, decision?.key, decision?.token);
+    return decision === null || 'error' in decision ? apply(config, undefined, undefined) : apply(config, decision.key, decision.token);
   };
 
   const injectAfterWaiting: RequestInterceptor = async (config) => {
     const decision = decisions.get(config);
     decisions.delete(config);
+    if (decision !== null && decision !== undefined && 'error' in decision) throw decision.error;
     const key = decision?.key ?? context.resolveKey(config);
     try {
       return apply(config, key, await context.coordinator.currentToken(key, config.signal));
@@ -58,18 +63,27 @@ export function createRequestInterceptors(context: PluginContext): Array<[Reques
     }
   };
 
+  /** Nothing to inject, or a valid cached token: no waiting, so the synchronous interceptor can do it. */
+  const canInjectNow = (decision: Decision | undefined): boolean =>
+    decision === null || (decision !== undefined && !('error' in decision) && decision.token !== undefined);
+
   return [
     [
       injectCachedToken,
       {
         synchronous: true,
         runWhen: (config) => {
-          const decision = decide(config);
+          let decision: Decision;
+          try {
+            decision = decide(config);
+          } catch (error) {
+            decision = { error };
+          }
           decisions.set(config, decision);
-          return decision === null || decision.token !== undefined;
+          return canInjectNow(decision);
         },
       },
     ],
-    [injectAfterWaiting, { runWhen: (config) => decisions.get(config) !== null && decisions.get(config)?.token === undefined }],
+    [injectAfterWaiting, { runWhen: (config) => !canInjectNow(decisions.get(config)) }],
   ];
 }
