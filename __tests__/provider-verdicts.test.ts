@@ -25,28 +25,27 @@ describe('provider verdicts end to end, through a real axios instance', () => {
     expect(h.api.requests).toHaveLength(2);
   });
 
-  it('Meta: HTTP 400 OAuthException 190 is refreshed and replayed', async () => {
-    const h = await providerHarness([matchers.meta(), matchers.unauthorized()], {
-      status: 400,
-      body: { error: { message: 'Error validating access token: Session has expired', type: 'OAuthException', code: 190, error_subcode: 463 } },
-    });
+  it.each([
+    [
+      'Meta: HTTP 400 OAuthException 190',
+      [matchers.meta(), matchers.unauthorized()],
+      { status: 400, body: { error: { message: 'Error validating access token: Session has expired', type: 'OAuthException', code: 190, error_subcode: 463 } } },
+      '/v21.0/me/accounts',
+    ],
+    [
+      'Salesforce: 401 with a JSON array body',
+      [matchers.salesforce(), matchers.unauthorized()],
+      { status: 401, body: [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }] },
+      '/services/data/v62.0/sobjects/Account',
+    ],
+  ] as const)('%s is refreshed and replayed', async (_name, providerMatchers, rejection, path) => {
+    const h = await providerHarness([...providerMatchers], rejection);
 
-    const response = await h.client.get('/v21.0/me/accounts');
-
-    expect(response.status).toBe(200);
-    expect(h.authority.refreshCount).toBe(1);
-  });
-
-  it('Salesforce: 401 with a JSON array body is refreshed and replayed', async () => {
-    const h = await providerHarness([matchers.salesforce(), matchers.unauthorized()], {
-      status: 401,
-      body: [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }],
-    });
-
-    const response = await h.client.get('/services/data/v62.0/sobjects/Account');
+    const response = await h.client.get(path);
 
     expect(response.status).toBe(200);
     expect(h.authority.refreshCount).toBe(1);
+    expect(h.api.requests).toHaveLength(2);
   });
 
   it('Meta 460 (password changed): ReauthorizationRequiredError at once, no refresh, no replay', async () => {

@@ -27,6 +27,11 @@ class FlakyStore implements TokenStore {
   }
 }
 
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  await Promise.all(cleanups.splice(0).map((close) => close()));
+});
+
 async function setup(onStoreError: 'local' | 'fail') {
   const authority = new TokenAuthority();
   const api = await startApi(authority.handler());
@@ -36,67 +41,59 @@ async function setup(onStoreError: 'local' | 'fail') {
   const events: string[] = [];
   handle.events.on('store-degraded', (e) => events.push(`degraded:${e.operation}`));
   handle.events.on('store-recovered', () => events.push('recovered'));
-  return { authority, api, store, client, handle, events, close: async () => (handle.detach(), await api.close()) };
+  cleanups.push(async () => {
+    handle.detach();
+    await api.close();
+  });
+  return { authority, api, store, client, handle, events };
 }
 
 describe("onStoreError: 'local' (default)", () => {
   it('keeps serving and refreshing with the in-process token while the store is down, and announces degrade and recovery once each', async () => {
     const s = await setup('local');
-    try {
-      await s.client.get('/warm');
-      s.store.down = true;
-      s.authority.revokeAll(); // the provider rejects the token while the store is down
+    await s.client.get('/warm');
+    s.store.down = true;
+    s.authority.revokeAll(); // the provider rejects the token while the store is down
 
-      const during = await Promise.all(Array.from({ length: 10 }, () => s.client.get('/during')));
-      expect(during.every((r) => r.status === 200)).toBe(true);
-      expect(s.authority.refreshCount).toBe(2); // one in-process refresh for the burst
-      expect(s.events).toEqual(['degraded:get']);
+    const during = await Promise.all(Array.from({ length: 10 }, () => s.client.get('/during')));
+    expect(during.every((r) => r.status === 200)).toBe(true);
+    expect(s.authority.refreshCount).toBe(2); // one in-process refresh for the burst
+    expect(s.events).toEqual(['degraded:get']);
 
-      // Degraded: no more calls to the broken store; a probe looks for recovery every second.
-      const callsWhileDown = s.store.calls;
-      await s.client.get('/still-down');
-      expect(s.store.calls).toBe(callsWhileDown);
+    // Degraded: no more calls to the broken store; a probe looks for recovery every second.
+    const callsWhileDown = s.store.calls;
+    await s.client.get('/still-down');
+    expect(s.store.calls).toBe(callsWhileDown);
 
-      s.store.down = false;
-      const deadline = Date.now() + 3_000;
-      while (!s.events.includes('recovered') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      expect(s.events).toEqual(['degraded:get', 'recovered']);
-      s.authority.revokeAll();
-      await s.client.get('/after');
-      expect(s.store.calls).toBeGreaterThan(callsWhileDown); // back to using the store
-    } finally {
-      await s.close();
-    }
+    s.store.down = false;
+    const deadline = Date.now() + 3_000;
+    while (!s.events.includes('recovered') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(s.events).toEqual(['degraded:get', 'recovered']);
+    s.authority.revokeAll();
+    await s.client.get('/after');
+    expect(s.store.calls).toBeGreaterThan(callsWhileDown); // back to using the store
   });
 });
 
 describe("onStoreError: 'fail'", () => {
   it('rejects with a retryable StoreUnavailableError, without calling the API', async () => {
     const s = await setup('fail');
-    try {
-      s.store.down = true;
-      const error = await s.client.get('/x').catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(StoreUnavailableError);
-      expect((error as StoreUnavailableError).retryable).toBe(true);
-      expect(s.api.requests).toHaveLength(0);
-      expect(s.events).toEqual([]);
-    } finally {
-      await s.close();
-    }
+    s.store.down = true;
+    const error = await s.client.get('/x').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect((error as StoreUnavailableError).retryable).toBe(true);
+    expect(s.api.requests).toHaveLength(0);
+    expect(s.events).toEqual([]);
   });
 });
 
 describe('hot path', () => {
   it('makes no store call for requests with a valid cached token', async () => {
     const s = await setup('local');
-    try {
-      await s.client.get('/warm');
-      const before = s.store.calls;
-      await Promise.all(Array.from({ length: 100 }, () => s.client.get('/hot')));
-      expect(s.store.calls).toBe(before);
-    } finally {
-      await s.close();
-    }
+    await s.client.get('/warm');
+    const before = s.store.calls;
+    await Promise.all(Array.from({ length: 100 }, () => s.client.get('/hot')));
+    expect(s.store.calls).toBe(before);
   });
 });
 
