@@ -1,5 +1,12 @@
 import type { Config } from 'jest';
 
+/**
+ * `AXIOS_UNDER_TEST=1.6.0 npx jest …` runs the suite — the plugin included — against another axios
+ * from the peer range (installed side by side as `axios-<version>` dev dependencies), so behaviour
+ * that differs between axios versions is tested on each of them without reinstalling anything.
+ */
+const axiosUnderTest = process.env['AXIOS_UNDER_TEST'];
+
 const config: Config = {
   testEnvironment: 'node',
   roots: ['<rootDir>/__tests__'],
@@ -11,6 +18,7 @@ const config: Config = {
       { tsconfig: { module: 'CommonJS', moduleResolution: 'Node10', isolatedModules: true }, diagnostics: false },
     ],
   },
+  ...(axiosUnderTest === undefined || axiosUnderTest === '' ? {} : { moduleNameMapper: { '^axios$': `axios-${axiosUnderTest}` } }),
   testTimeout: 20_000,
   verbose: true,
 };

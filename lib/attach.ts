@@ -4,8 +4,11 @@ import { createEvents, createStats, type TokenFlightEvents, type TokenFlightStat
 import type { PluginContext } from './interceptors/context';
 import { createRequestInterceptors } from './interceptors/request';
 import { createResponseInterceptors } from './interceptors/response';
+import { createSendGuard } from './interceptors/send-guard';
 import { resolveOptions, type TokenRefreshOptions } from './options';
+import { redactError } from './redact';
 import { RefreshCoordinator } from './refresh/coordinator';
+import { KnownSecrets } from './refresh/known-secrets';
 import { describe } from './token-set';
 import type { TokenInput, TokenSet } from './types';
 
@@ -38,7 +41,10 @@ export function attachTokenRefresh(instance: AxiosInstance, options: TokenRefres
   const events = createEvents();
   const stats = createStats();
   const random = Math.random;
-  const coordinator = new RefreshCoordinator(resolved, events, stats, lifetimeController.signal, random);
+  const secrets = new KnownSecrets();
+  const redact = <T>(error: T, key: string | undefined): T => redactError(error, key === undefined ? [] : secrets.forKey(key));
+  const coordinator = new RefreshCoordinator(resolved, events, stats, lifetimeController.signal, secrets, random);
+  const sendGuard = createSendGuard({ origins: resolved.origins, secrets, logger: resolved.logger });
 
   const context: PluginContext = {
     instance,
@@ -48,12 +54,18 @@ export function attachTokenRefresh(instance: AxiosInstance, options: TokenRefres
     stats,
     lifetime: lifetimeController.signal,
     random,
+    secrets,
+    sendGuard,
+    redact,
     resolveKey: (config: InternalAxiosRequestConfig) => validKey(config.tokenFlight?.key ?? resolved.key(config), 'the `key` option'),
   };
 
   const requestIds = createRequestInterceptors(context).map(([interceptor, options]) => instance.interceptors.request.use(interceptor, undefined, options));
   const { onFulfilled, onRejected } = createResponseInterceptors(context);
   const responseId = instance.interceptors.response.use(onFulfilled, onRejected);
+  // In the instance's defaults, every request's transforms already end with the guard: nothing to add per request.
+  const { defaults } = instance;
+  sendGuard.ensure(defaults);
 
   const defaultKey = (key: string | undefined, method: string): string => {
     if (key !== undefined) return validKey(key, `${method}(key)`);
@@ -63,6 +75,11 @@ export function attachTokenRefresh(instance: AxiosInstance, options: TokenRefres
     return options.key ?? 'default';
   };
 
+  const redacting = <T>(key: string, call: (key: string) => Promise<T>): Promise<T> =>
+    call(key).catch((error: unknown) => {
+      throw redact(error, key);
+    });
+
   let detached = false;
   return {
     detach() {
@@ -70,12 +87,16 @@ export function attachTokenRefresh(instance: AxiosInstance, options: TokenRefres
       detached = true;
       for (const id of requestIds) instance.interceptors.request.eject(id);
       instance.interceptors.response.eject(responseId);
+      if (Array.isArray(defaults.transformRequest)) {
+        defaults.transformRequest = defaults.transformRequest.filter((transform) => transform !== sendGuard.transform);
+      }
       lifetimeController.abort();
       coordinator.close();
+      secrets.clear();
     },
-    getToken: (key) => coordinator.currentToken(defaultKey(key, 'getToken')),
-    setToken: (input, key) => coordinator.setToken(input, defaultKey(key, 'setToken')),
-    invalidate: (key) => coordinator.invalidate(defaultKey(key, 'invalidate')),
+    getToken: (key) => redacting(defaultKey(key, 'getToken'), (k) => coordinator.currentToken(k)),
+    setToken: (input, key) => redacting(defaultKey(key, 'setToken'), (k) => coordinator.setToken(input, k)),
+    invalidate: (key) => redacting(defaultKey(key, 'invalidate'), (k) => coordinator.invalidate(k)),
     events,
     stats: () => Object.freeze({ ...stats }),
   };

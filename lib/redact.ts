@@ -1,5 +1,9 @@
 /**
- * Scrubs the `Authorization` header out of an AxiosError before it leaves the plugin.
+ * Scrubs secrets out of errors before they leave the plugin, in two ways:
+ * - by field: the `Authorization` header of an AxiosError, wherever axios and Node keep a copy;
+ * - by value (`scrub.ts`): every token the plugin knows for the credential, wherever it appears —
+ *   a custom header, an ioredis command's arguments, a token endpoint's `error_description`, a
+ *   `cause` chain.
  *
  * A token hides in more places than `config.headers`: Node's `ClientRequest` keeps the raw
  * header block in `_header` and a map under the `kOutHeaders` symbol, and follow-redirects
@@ -9,7 +13,9 @@
  * in `_pendingData`, and sockets are not ours to edit, so `request` is also made non-enumerable:
  * code can still read `err.request`, but inspect, JSON and spreads no longer walk into it.
  */
-export const REDACTED = '[REDACTED]';
+import { REDACTED, scrubForms, scrubText, secretForms } from './scrub';
+
+export { REDACTED } from './scrub';
 
 const AUTHORIZATION_LINE = /^(authorization:[ \t]*).*$/gim;
 
@@ -24,16 +30,34 @@ export function isAxiosErrorLike(value: unknown): value is AxiosErrorLike {
   return typeof value === 'object' && value !== null && (value as { isAxiosError?: unknown }).isAxiosError === true;
 }
 
-/** Redacts in place and returns the same error, so it can be rethrown unchanged otherwise. */
+/**
+ * Redacts `error` in place — by field when it is an AxiosError, and by value for `secrets` — and
+ * returns the same error, so it can be rethrown unchanged otherwise.
+ */
+export function redactError<T>(error: T, secrets: readonly string[] = []): T {
+  const forms = secretForms(secrets);
+  if (isAxiosErrorLike(error)) {
+    redactConfig(error.config);
+    redactRequest(error.request, forms, new Set());
+    redactConfig(error.response?.config);
+    redactRequest(error.response?.request, forms, new Set());
+    hideProperty(error, 'request');
+    hideProperty(error.response, 'request');
+  }
+  // Causes may be AxiosErrors too (a user's own call to a token endpoint, wrapped).
+  for (let cause = causeOf(error), depth = 0; cause !== undefined && depth < 8; cause = causeOf(cause), depth++) {
+    if (isAxiosErrorLike(cause)) redactError(cause);
+  }
+  return scrubForms(error, forms);
+}
+
+/** Field redaction only: for AxiosErrors of requests the plugin put a token on. */
 export function redactAxiosError<T>(error: T): T {
-  if (!isAxiosErrorLike(error)) return error;
-  redactConfig(error.config);
-  redactRequest(error.request, new Set());
-  redactConfig(error.response?.config);
-  redactRequest(error.response?.request, new Set());
-  hideProperty(error, 'request');
-  hideProperty(error.response, 'request');
-  return error;
+  return redactError(error);
+}
+
+function causeOf(error: unknown): unknown {
+  return error instanceof Error ? (error as { cause?: unknown }).cause : undefined;
 }
 
 function hideProperty(target: unknown, name: string): void {
@@ -58,26 +82,32 @@ function redactHeaderBag(headers: unknown): void {
   }
 }
 
-function redactRequest(request: unknown, seen: Set<object>): void {
+/** A finished request: its header block and header map are rewritten, by field and by value. */
+function redactRequest(request: unknown, forms: readonly string[], seen: Set<object>): void {
   if (!isObject(request) || seen.has(request)) return;
   seen.add(request);
   if (typeof request['_header'] === 'string') {
-    request['_header'] = request['_header'].replace(AUTHORIZATION_LINE, `$1${REDACTED}`);
+    request['_header'] = scrubText(request['_header'].replace(AUTHORIZATION_LINE, `$1${REDACTED}`), forms);
   }
   for (const symbol of Object.getOwnPropertySymbols(request)) {
-    // Node's internal header map: { authorization: ['Authorization', 'Bearer …'] }.
-    if (symbol.description === 'kOutHeaders') redactOutHeaders(request[symbol as unknown as string]);
+    // Node's internal header map: { authorization: ['Authorization', 'Bearer …'], … }.
+    if (symbol.description === 'kOutHeaders') redactOutHeaders(request[symbol as unknown as string], forms);
   }
   // follow-redirects' RedirectableRequest: the options it was given and the live ClientRequest.
-  if (isObject(request['_options'])) redactHeaderBag(request['_options']['headers']);
-  redactRequest(request['_currentRequest'], seen);
-  redactRequest(request['_redirectable'], seen);
+  if (isObject(request['_options'])) {
+    redactHeaderBag(request['_options']['headers']);
+    scrubForms(request['_options']['headers'], forms);
+  }
+  redactRequest(request['_currentRequest'], forms, seen);
+  redactRequest(request['_redirectable'], forms, seen);
 }
 
-function redactOutHeaders(outHeaders: unknown): void {
+function redactOutHeaders(outHeaders: unknown, forms: readonly string[]): void {
   if (!isObject(outHeaders)) return;
-  const entry = outHeaders['authorization'];
-  if (Array.isArray(entry) && entry.length === 2) entry[1] = REDACTED;
+  for (const [name, entry] of Object.entries(outHeaders)) {
+    if (!Array.isArray(entry) || entry.length !== 2 || typeof entry[1] !== 'string') continue;
+    entry[1] = name === 'authorization' ? REDACTED : scrubText(entry[1], forms);
+  }
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

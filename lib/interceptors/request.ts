@@ -2,7 +2,7 @@ import type { AxiosInterceptorOptions, InternalAxiosRequestConfig } from 'axios'
 import { authorizationValue } from '../token-set';
 import type { TokenSet } from '../types';
 import type { PluginContext } from './context';
-import { isAllowedOrigin } from './origin';
+import { isAllowedDestination } from './destination';
 import { countFailure } from './response';
 import { stateOf } from './state';
 
@@ -29,7 +29,7 @@ export function createRequestInterceptors(context: PluginContext): Array<[Reques
 
   const decide = (config: InternalAxiosRequestConfig): Decision => {
     if (config.tokenFlight?.skip === true || config.headers.get('Authorization') === false) return null;
-    if (!isAllowedOrigin(config, context.options.origins)) return null;
+    if (!isAllowedDestination(config, context.options.origins)) return null;
     const key = context.resolveKey(config);
     return { key, token: context.coordinator.cachedValid(key) };
   };
@@ -41,6 +41,8 @@ export function createRequestInterceptors(context: PluginContext): Array<[Reques
     state.sentVersion = token?.version;
     state.sentIssuedAt = token?.issuedAt;
     if (token !== undefined) config.headers.set('Authorization', authorizationValue(token));
+    // Even with nothing injected: the guard strips a token of ours copied from an earlier request.
+    context.sendGuard.ensure(config);
     return config;
   };
 
@@ -59,7 +61,7 @@ export function createRequestInterceptors(context: PluginContext): Array<[Reques
       return apply(config, key, await context.coordinator.currentToken(key, config.signal));
     } catch (error) {
       countFailure(context, error);
-      throw error;
+      throw context.redact(error, key);
     }
   };
 

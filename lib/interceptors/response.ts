@@ -1,6 +1,6 @@
 import type { AxiosError, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
 import { ReauthorizationRequiredError, ReplayLimitError, TokenFlightError, TokenPropagationError, UnreplayableRequestError } from '../errors';
-import { isAxiosErrorLike, redactAxiosError } from '../redact';
+import { isAxiosErrorLike } from '../redact';
 import { sleep } from '../refresh/abortable';
 import { propagationDelay } from '../refresh/policies';
 import type { TokenFlightState, Verdict } from '../types';
@@ -45,7 +45,7 @@ export function createResponseInterceptors(context: PluginContext) {
         return handleRejection(context, axiosError.config, state, { verdict, status: axiosError.response.status, error: axiosError });
       }
     }
-    throw redactAxiosError(error);
+    throw context.redact(error, state.key);
   }
 
   return { onFulfilled, onRejected };
@@ -77,7 +77,7 @@ async function handleRejection(
     await prepareReplay(context, config, state, rejection);
   } catch (failure) {
     countFailure(context, failure);
-    throw failure;
+    throw context.redact(failure, state.key);
   }
   // Outside the try: a failing replay was already counted by the nested interceptor.
   return replay(context, config);
@@ -92,7 +92,7 @@ async function prepareReplay(
 ): Promise<void> {
   const { options, coordinator, events, stats } = context;
   const { key, sentVersion } = state;
-  const cause = error === undefined ? undefined : redactAxiosError(error);
+  const cause = error === undefined ? undefined : context.redact(error, key);
 
   if (verdict === 'reauthorize') {
     throw new ReauthorizationRequiredError(

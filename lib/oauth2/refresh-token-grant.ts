@@ -18,6 +18,6 @@ export function refreshTokenGrant(options: RefreshTokenGrantOptions): (context: 
         { key: context.key },
       );
     }
-    return requestToken(endpoint, { grant_type: 'refresh_token', refresh_token: refreshToken }, context);
+    return requestToken(endpoint, { grant_type: 'refresh_token', refresh_token: refreshToken }, context, [refreshToken]);
   };
 }

@@ -1,7 +1,7 @@
 import axios, { type AxiosInstance } from 'axios';
 import { RefreshFailedError } from '../errors';
 import { originOf } from '../options';
-import { redactAxiosError, redactRequestBody } from '../redact';
+import { redactError, redactRequestBody } from '../redact';
 import { describe } from '../token-set';
 import type { RefreshContext, TokenInput } from '../types';
 import { parseTokenResponse } from './token-response';
@@ -24,6 +24,11 @@ export interface TokenEndpointOptions {
   /** More form fields, e.g. `{ audience }` or a provider's `resource`. */
   readonly extraParams?: Readonly<Record<string, string>>;
   /**
+   * The largest token response accepted, in bytes; a larger one fails the refresh instead of
+   * filling memory. @default 1_048_576 (1 MiB)
+   */
+  readonly maxResponseBytes?: number;
+  /**
    * The axios instance used to call the token endpoint (proxies, custom agents).
    * Never pass the instance the plugin is attached to.
    * @default a private instance: no interceptors, no retries
@@ -33,6 +38,11 @@ export interface TokenEndpointOptions {
 
 export interface ResolvedEndpoint {
   readonly tokenUrl: string;
+  /** `tokenUrl` fit for a message: no userinfo, query or fragment (they can carry credentials). */
+  readonly displayUrl: string;
+  readonly maxResponseBytes: number;
+  /** Values scrubbed from every error this endpoint produces: the client secret and its Basic form. */
+  readonly secrets: readonly string[];
   /** Form fields every call sends (client credentials in the body for `client_secret_post`, scope, extras). */
   readonly baseParams: Readonly<Record<string, string>>;
   readonly headers: Readonly<Record<string, string>>;
@@ -46,7 +56,7 @@ export function resolveEndpoint(helper: string, options: TokenEndpointOptions, r
     throw new TypeError(`axios-token-flight: ${helper}: option \`${option}\` must be ${expected}, got ${describe(value)}`);
   };
   if (typeof options !== 'object' || options === null) fail('options', 'an object', options);
-  const { tokenUrl, clientId, clientSecret, authMethod, scope, extraParams, httpClient } = options;
+  const { tokenUrl, clientId, clientSecret, authMethod, scope, extraParams, httpClient, maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES } = options;
   if (typeof tokenUrl !== 'string' || originOf(tokenUrl) === undefined) fail('tokenUrl', 'an absolute http(s) URL', tokenUrl);
   if (typeof clientId !== 'string' || clientId === '') fail('clientId', 'a non-empty string', clientId);
   if (clientSecret !== undefined && (typeof clientSecret !== 'string' || clientSecret === '')) fail('clientSecret', 'a non-empty string', clientSecret);
@@ -60,6 +70,7 @@ export function resolveEndpoint(helper: string, options: TokenEndpointOptions, r
     fail('extraParams', 'an object of string values', extraParams);
   }
   if (httpClient !== undefined && typeof httpClient?.request !== 'function') fail('httpClient', 'an axios instance', httpClient);
+  if (!Number.isInteger(maxResponseBytes) || maxResponseBytes < 1) fail('maxResponseBytes', 'a positive integer', maxResponseBytes);
 
   const method = clientSecret === undefined ? 'none' : (authMethod ?? 'client_secret_basic');
   const headers: Record<string, string> = {
@@ -68,26 +79,58 @@ export function resolveEndpoint(helper: string, options: TokenEndpointOptions, r
   };
   const baseParams: Record<string, string> = { ...extraParams };
   if (scope !== undefined) baseParams['scope'] = scope;
+  const secrets: string[] = clientSecret === undefined ? [] : [clientSecret];
   if (method === 'client_secret_basic') {
     // RFC 6749 §2.3.1: each part form-urlencoded before base64.
-    const credentials = `${formEncode(clientId as string)}:${formEncode(clientSecret as string)}`;
-    headers['Authorization'] = `Basic ${Buffer.from(credentials).toString('base64')}`;
+    const credentials = Buffer.from(`${formEncode(clientId as string)}:${formEncode(clientSecret as string)}`).toString('base64');
+    headers['Authorization'] = `Basic ${credentials}`;
+    secrets.push(credentials);
   } else {
     baseParams['client_id'] = clientId as string;
     if (method === 'client_secret_post') baseParams['client_secret'] = clientSecret as string;
   }
-  return { tokenUrl: tokenUrl as string, baseParams, headers, client: httpClient ?? (privateClient ??= axios.create()) };
+  return {
+    tokenUrl: tokenUrl as string,
+    displayUrl: displayUrl(tokenUrl as string),
+    maxResponseBytes: maxResponseBytes as number,
+    secrets,
+    baseParams,
+    headers,
+    client: httpClient ?? (privateClient ??= axios.create()),
+  };
+}
+
+const DEFAULT_MAX_RESPONSE_BYTES = 1_048_576;
+
+/** A URL fit for a message: no userinfo, query or fragment (they can carry credentials). */
+function displayUrl(url: string, base?: string): string {
+  try {
+    const parsed = new URL(url, base);
+    return `${parsed.origin}${parsed.pathname}`;
+  } catch {
+    return '(an unparseable URL)';
+  }
 }
 
 function formEncode(value: string): string {
   return new URLSearchParams({ v: value }).toString().slice(2);
 }
 
-/** POSTs a grant to the token endpoint and parses the answer into a `TokenInput` or a typed error. */
-export async function requestToken(endpoint: ResolvedEndpoint, grant: Record<string, string>, context: RefreshContext): Promise<TokenInput> {
+/**
+ * POSTs a grant to the token endpoint and parses the answer into a `TokenInput` or a typed error.
+ * `grantSecrets` are the grant's own secrets (the refresh token): scrubbed from every error.
+ */
+export async function requestToken(
+  endpoint: ResolvedEndpoint,
+  grant: Record<string, string>,
+  context: RefreshContext,
+  grantSecrets: readonly string[] = [],
+): Promise<TokenInput> {
+  const secrets = [...endpoint.secrets, ...grantSecrets];
   const body = new URLSearchParams({ ...endpoint.baseParams, ...grant }).toString();
   let status: number;
   let text: string;
+  let location: unknown;
   try {
     const response = await endpoint.client.request<string>({
       method: 'POST',
@@ -99,17 +142,32 @@ export async function requestToken(endpoint: ResolvedEndpoint, grant: Record<str
       validateStatus: () => true,
       responseType: 'text',
       transformResponse: [(data: unknown) => data],
+      // A redirect would carry the client credentials and the refresh token to wherever it points.
       maxRedirects: 0,
+      fetchOptions: { redirect: 'manual' },
+      // A hostile or broken endpoint must not fill memory before the refresh timeout.
+      maxContentLength: endpoint.maxResponseBytes,
       tokenFlight: { skip: true },
     });
     status = response.status;
     text = typeof response.data === 'string' ? response.data : String(response.data ?? '');
+    location = response.headers?.['location'];
   } catch (error) {
     if (context.signal.aborted) throw context.signal.reason;
-    throw new RefreshFailedError(`axios-token-flight: token endpoint ${endpoint.tokenUrl} could not be reached`, {
+    const tooLarge = (error as { code?: unknown }).code === 'ERR_BAD_RESPONSE' && /maxContentLength/.test(String((error as Error).message));
+    const problem = tooLarge ? `answered with more than maxResponseBytes (${endpoint.maxResponseBytes} bytes)` : 'could not be reached';
+    throw new RefreshFailedError(`axios-token-flight: token endpoint ${endpoint.displayUrl} ${problem}`, {
       key: context.key,
-      cause: redactRequestBody(redactAxiosError(error)),
+      cause: redactError(redactRequestBody(error), secrets),
     });
   }
-  return parseTokenResponse(status, text, context.key, endpoint.tokenUrl);
+  if (status >= 300 && status < 400) {
+    const target = typeof location === 'string' ? ` to ${displayUrl(location, endpoint.tokenUrl)}` : '';
+    throw new RefreshFailedError(
+      `axios-token-flight: token endpoint ${endpoint.displayUrl} answered with a redirect (${status})${target}; ` +
+        'redirects are not followed, because they would carry the client credentials and refresh token elsewhere: set tokenUrl to the final URL',
+      { key: context.key },
+    );
+  }
+  return parseTokenResponse(status, text, context.key, endpoint.displayUrl, secrets);
 }

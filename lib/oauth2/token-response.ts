@@ -1,23 +1,34 @@
 import { ReauthorizationRequiredError, RefreshFailedError, type TokenFlightError } from '../errors';
+import { scrubText, secretForms } from '../scrub';
 import { describe } from '../token-set';
 import type { TokenInput } from '../types';
 
 /** RFC 6749 §5.2 errors after which only a person can help: the grant or the client is dead. */
 const REAUTHORIZE_ERRORS = new Set(['invalid_grant', 'invalid_client', 'unauthorized_client']);
 const MAX_DESCRIPTION = 200;
+const MAX_ERROR_CODE = 64;
+
+/** Provider text made safe to put in a message: secrets scrubbed first, then one line, then bounded. */
+function quotable(text: string, secrets: readonly string[], maxLength: number): string {
+  // eslint-disable-next-line no-control-regex
+  const oneLine = scrubText(text, secretForms(secrets)).replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ');
+  return oneLine.length > maxLength ? `${oneLine.slice(0, maxLength)}…` : oneLine;
+}
 
 /**
  * RFC 6749 §5.1 / §5.2: a successful token response, or the typed error that explains why not.
- * Messages carry the provider's `error` code and description, never the body (it may hold tokens).
+ * Messages carry the provider's `error` code and description, never the body (it may hold tokens);
+ * the description is quoted only after `secrets` are scrubbed out of it (an endpoint may echo the
+ * refresh token or client secret), control characters removed, and truncated.
  */
-export function parseTokenResponse(status: number, body: string, key: string, tokenUrl: string): TokenInput {
+export function parseTokenResponse(status: number, body: string, key: string, tokenUrl: string, secrets: readonly string[] = []): TokenInput {
   const json = parseObject(body);
   if (status >= 200 && status < 300) {
     if (json === undefined) return malformed(key, tokenUrl, `a body that is not a JSON object (${body.trim() === '' ? 'empty' : 'unparseable'})`);
     return toTokenInput(json, key, tokenUrl);
   }
-  const error = typeof json?.['error'] === 'string' ? json['error'] : undefined;
-  const description = typeof json?.['error_description'] === 'string' ? `: ${json['error_description'].slice(0, MAX_DESCRIPTION)}` : '';
+  const error = typeof json?.['error'] === 'string' ? quotable(json['error'], secrets, MAX_ERROR_CODE) : undefined;
+  const description = typeof json?.['error_description'] === 'string' ? `: ${quotable(json['error_description'], secrets, MAX_DESCRIPTION)}` : '';
   const what = `token endpoint ${tokenUrl} answered ${status}${error === undefined ? '' : ` ${error}`}${description}`;
   if ((error !== undefined && REAUTHORIZE_ERRORS.has(error)) || status === 401 || status === 403) {
     throw new ReauthorizationRequiredError(`axios-token-flight: ${what}; the user must authorise again`, { key });

