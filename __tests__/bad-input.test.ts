@@ -82,9 +82,9 @@ describe('handle methods with a bad key', () => {
 
 describe('attach options at their edges', () => {
   it.each([
-    ['negative lockTtlMs', { lockTtlMs: -1 }, /`lockTtlMs` must be an integer ≥ 1, got -1/],
-    ['negative refreshTimeoutMs', { refreshTimeoutMs: -5 }, /`refreshTimeoutMs` must be an integer ≥ 1, got -5/],
-    ['NaN refreshSkewMs', { refreshSkewMs: Number.NaN }, /`refreshSkewMs` must be a non-negative integer, got NaN/],
+    ['negative lockTtlMs', { lockTtlMs: -1 }, /`lockTtlMs` must be an integer number of milliseconds from 1 to .*got -1/],
+    ['negative refreshTimeoutMs', { refreshTimeoutMs: -5 }, /`refreshTimeoutMs` must be an integer number of milliseconds from 1 to .*got -5/],
+    ['NaN refreshSkewMs', { refreshSkewMs: Number.NaN }, /`refreshSkewMs` must be an integer number of milliseconds from 0 to .*got NaN/],
     ['empty origins entry', { origins: [''] }, /`origins` must be absolute http\(s\) URLs/],
     ['negative backoff', { propagationBackoffMs: { initial: -1, max: 10 } }, /`propagationBackoffMs`/],
   ])('%s → TypeError naming it', (_name, options, message) => {

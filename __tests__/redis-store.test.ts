@@ -108,7 +108,7 @@ describe(`RedisTokenStore (${matrixLabel})`, () => {
     const client = createRedis(server.port);
     try {
       expect(() => new RedisTokenStore({} as never)).toThrow(/expects an ioredis Redis or Cluster/);
-      expect(() => new RedisTokenStore(client, { encryptionKey: 'short' })).toThrow(/`encryptionKey` must be 32 bytes/);
+      expect(() => new RedisTokenStore(client, { encryptionKey: 'short' })).toThrow(/`encryptionKey` must be exactly 32 bytes/);
       expect(() => new RedisTokenStore(client, { prefix: 'a{b}' })).toThrow(/`prefix` must be a non-empty string without/);
       expect(() => new RedisTokenStore(client, { commandTimeoutMs: 0 })).toThrow(/`commandTimeoutMs`/);
     } finally {

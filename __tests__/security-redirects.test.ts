@@ -111,6 +111,21 @@ describe(`redirects (axios ${axios.VERSION}, http adapter)`, () => {
   });
 });
 
+describe('detach()', () => {
+  it("gives the instance back its own transformRequest and beforeRedirect", async () => {
+    const callersHook = (): void => undefined;
+    const instance = axios.create({ baseURL: hosts.origin('api.test'), beforeRedirect: callersHook } as CreateAxiosDefaults);
+    const transformsBefore = [...(instance.defaults.transformRequest as unknown[])];
+    const handle = attachTokenRefresh(instance, { refresh: async () => ({ accessToken: ACCESS_TOKEN }) });
+    expect(instance.defaults.beforeRedirect).not.toBe(callersHook);
+
+    handle.detach();
+
+    expect(instance.defaults.transformRequest).toEqual(transformsBefore);
+    expect(instance.defaults.beforeRedirect).toBe(callersHook);
+  });
+});
+
 (hasFetchAdapter ? describe : describe.skip)(`redirects (axios ${axios.VERSION}, fetch adapter; axios < 1.7 has none)`, () => {
   it('do not carry the token to another origin: the fetch implementation drops Authorization', async () => {
     const api = await attached(`http://127.0.0.1:${hosts.port}`, { adapter: 'fetch' } as CreateAxiosDefaults);

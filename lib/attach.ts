@@ -63,16 +63,15 @@ export function attachTokenRefresh(instance: AxiosInstance, options: TokenRefres
   const requestIds = createRequestInterceptors(context).map(([interceptor, options]) => instance.interceptors.request.use(interceptor, undefined, options));
   const { onFulfilled, onRejected } = createResponseInterceptors(context);
   const responseId = instance.interceptors.response.use(onFulfilled, onRejected);
-  // In the instance's defaults, every request's transforms already end with the guard: nothing to add per request.
-  const { defaults } = instance;
-  sendGuard.ensure(defaults);
+  // In the instance's defaults, every request already ends with the guard: nothing to add per request.
+  sendGuard.install(instance.defaults);
 
   const defaultKey = (key: string | undefined, method: string): string => {
     if (key !== undefined) return validKey(key, `${method}(key)`);
-    if (typeof options.key === 'function') {
+    if (resolved.defaultKey === undefined) {
       throw new TypeError(`axios-token-flight: ${method}() needs a key, because the \`key\` option is a function`);
     }
-    return options.key ?? 'default';
+    return resolved.defaultKey;
   };
 
   const redacting = <T>(key: string, call: (key: string) => Promise<T>): Promise<T> =>
@@ -87,9 +86,7 @@ export function attachTokenRefresh(instance: AxiosInstance, options: TokenRefres
       detached = true;
       for (const id of requestIds) instance.interceptors.request.eject(id);
       instance.interceptors.response.eject(responseId);
-      if (Array.isArray(defaults.transformRequest)) {
-        defaults.transformRequest = defaults.transformRequest.filter((transform) => transform !== sendGuard.transform);
-      }
+      sendGuard.uninstall(instance.defaults);
       lifetimeController.abort();
       coordinator.close();
       secrets.clear();

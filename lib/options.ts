@@ -4,6 +4,7 @@ import { MemoryTokenStore } from './stores/memory';
 import type { TokenStore } from './stores/token-store';
 import { describe } from './token-set';
 import type { KeyResolver, Logger, Matcher, RefreshContext, TokenInput } from './types';
+import { MAX_TIMER_MS, msOption, optionError, readingOption, snapshotOptions } from './validate';
 
 export interface TokenRefreshOptions {
   /** Gets a new token. Use `oauth2.refreshTokenGrant(...)` or write your own. */
@@ -40,6 +41,8 @@ export interface ResolvedOptions {
   readonly refresh: TokenRefreshOptions['refresh'];
   readonly store: TokenStore;
   readonly key: KeyResolver;
+  /** The key for handle methods called without one; `undefined` when `key` is a function. */
+  readonly defaultKey: string | undefined;
   readonly matchers: readonly Matcher[];
   /** `null` = any origin. */
   readonly origins: ReadonlySet<string> | null;
@@ -54,21 +57,20 @@ export interface ResolvedOptions {
   readonly logger: Logger | undefined;
 }
 
-const KNOWN_OPTIONS = new Set([
+const KNOWN_OPTIONS = [
   'refresh', 'store', 'key', 'matchers', 'origins', 'maxReplays', 'refreshSkewMs', 'propagationWindowMs',
   'maxPropagationWaits', 'propagationBackoffMs', 'lockTtlMs', 'refreshTimeoutMs', 'onStoreError', 'logger',
-]);
+] as const satisfies ReadonlyArray<keyof TokenRefreshOptions>;
+
+type OptionName = (typeof KNOWN_OPTIONS)[number];
 
 function fail(option: string, expected: string, value: unknown): never {
-  throw new TypeError(`axios-token-flight: option \`${option}\` must be ${expected}, got ${describe(value)}`);
+  throw optionError('', option, expected, value);
 }
 
-function integerOption(options: TokenRefreshOptions, name: keyof TokenRefreshOptions, fallback: number, min: number): number {
-  const value = options[name];
+function countOption(value: unknown, name: OptionName, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    fail(name, min === 0 ? 'a non-negative integer' : `an integer ≥ ${min}`, value);
-  }
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) fail(name, 'a non-negative integer', value);
   return value;
 }
 
@@ -76,13 +78,13 @@ export function resolveOptions(instance: AxiosInstance, options: TokenRefreshOpt
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`axios-token-flight: options must be an object, got ${describe(options)}`);
   }
-  for (const name of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(name)) throw new TypeError(`axios-token-flight: unknown option \`${name}\``);
-  }
-  if (typeof options.refresh !== 'function') fail('refresh', 'a function (context) => Promise<TokenInput>', options.refresh);
+  // Each option is read exactly once, here: a getter that throws (or a revoked Proxy) is a TypeError naming it.
+  const given = snapshotOptions('', options, KNOWN_OPTIONS);
+  const read = <T>(name: OptionName, resolve: (value: unknown) => T): T => readingOption('', name, () => resolve(given[name]));
+  if (typeof given.refresh !== 'function') fail('refresh', 'a function (context) => Promise<TokenInput>', given.refresh);
 
-  const lockTtlMs = integerOption(options, 'lockTtlMs', 15_000, 1);
-  const refreshTimeoutMs = integerOption(options, 'refreshTimeoutMs', 10_000, 1);
+  const lockTtlMs = msOption('', 'lockTtlMs', given.lockTtlMs, 15_000, 1);
+  const refreshTimeoutMs = msOption('', 'refreshTimeoutMs', given.refreshTimeoutMs, 10_000, 1);
   if (refreshTimeoutMs >= lockTtlMs) {
     throw new TypeError(
       `axios-token-flight: option \`refreshTimeoutMs\` (${refreshTimeoutMs}) must be less than \`lockTtlMs\` (${lockTtlMs}), ` +
@@ -91,20 +93,21 @@ export function resolveOptions(instance: AxiosInstance, options: TokenRefreshOpt
   }
 
   return Object.freeze({
-    refresh: options.refresh,
-    store: resolveStore(options.store),
-    key: resolveKey(options.key),
-    matchers: resolveMatchers(options.matchers),
-    origins: resolveOrigins(instance, options.origins),
-    maxReplays: integerOption(options, 'maxReplays', 2, 0),
-    refreshSkewMs: integerOption(options, 'refreshSkewMs', 60_000, 0),
-    propagationWindowMs: integerOption(options, 'propagationWindowMs', 30_000, 0),
-    maxPropagationWaits: integerOption(options, 'maxPropagationWaits', 4, 0),
-    propagationBackoffMs: resolveBackoff(options.propagationBackoffMs),
+    refresh: given.refresh as TokenRefreshOptions['refresh'],
+    store: read('store', resolveStore),
+    key: read('key', resolveKey),
+    defaultKey: typeof given.key === 'string' ? given.key : given.key === undefined ? 'default' : undefined,
+    matchers: read('matchers', resolveMatchers),
+    origins: read('origins', (value) => resolveOrigins(instance, value)),
+    maxReplays: countOption(given.maxReplays, 'maxReplays', 2),
+    refreshSkewMs: msOption('', 'refreshSkewMs', given.refreshSkewMs, 60_000, 0),
+    propagationWindowMs: msOption('', 'propagationWindowMs', given.propagationWindowMs, 30_000, 0),
+    maxPropagationWaits: countOption(given.maxPropagationWaits, 'maxPropagationWaits', 4),
+    propagationBackoffMs: read('propagationBackoffMs', resolveBackoff),
     lockTtlMs,
     refreshTimeoutMs,
-    onStoreError: resolveStoreErrorPolicy(options.onStoreError),
-    logger: resolveLogger(options.logger),
+    onStoreError: resolveStoreErrorPolicy(given.onStoreError),
+    logger: read('logger', resolveLogger),
   });
 }
 
@@ -173,8 +176,8 @@ function resolveBackoff(value: unknown): { initial: number; max: number } {
   const valid =
     typeof value === 'object' && value !== null &&
     typeof backoff.initial === 'number' && Number.isFinite(backoff.initial) && backoff.initial >= 0 &&
-    typeof backoff.max === 'number' && Number.isFinite(backoff.max) && backoff.max >= backoff.initial;
-  if (!valid) fail('propagationBackoffMs', '{ initial, max } with 0 ≤ initial ≤ max', value);
+    typeof backoff.max === 'number' && Number.isFinite(backoff.max) && backoff.max >= backoff.initial && backoff.max <= MAX_TIMER_MS;
+  if (!valid) fail('propagationBackoffMs', `{ initial, max } with 0 ≤ initial ≤ max ≤ ${MAX_TIMER_MS} (ms)`, value);
   return { initial: backoff.initial as number, max: backoff.max as number };
 }
 

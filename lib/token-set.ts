@@ -1,6 +1,25 @@
 import type { TokenInput, TokenSet } from './types';
 
 /**
+ * The longest lifetime believed: a longer `expires_in` / `expiresAt` is cut to this. A token then
+ * gets refreshed after a year instead of never, and an absurd value (1e306 s) cannot overflow to
+ * `Infinity`, which JSON stores as `null` and every other process reads as "always due".
+ */
+export const MAX_TOKEN_LIFETIME_MS = 365 * 24 * 60 * 60 * 1000;
+
+/** An access token travels in a header: visible ASCII only (RFC 6750 b64token and the `!` Salesforce uses). */
+const HEADER_SAFE = /^[\x21-\x7e]+$/;
+/** RFC 6749 A.17: a refresh token is VSCHAR (visible ASCII and space); never a line break. */
+const VSCHAR = /^[\x20-\x7e]+$/;
+/** An authentication scheme is an HTTP token (RFC 9110 §5.6.2): `Bearer`, `DPoP`, `MAC`, `Token`… */
+const AUTH_SCHEME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** Why a token string cannot be used, or `undefined` when it can. Never quotes the value. */
+function tokenStringProblem(name: string, value: string, allowed: RegExp, what: string): string | undefined {
+  return allowed.test(value) ? undefined : `${name} contains characters ${what} cannot carry (control characters, line breaks or non-ASCII)`;
+}
+
+/**
  * Turns what a refresh (or `setToken`) returned into the next stored version.
  * Returns a problem description instead of throwing so each caller can pick the error type:
  * a `TypeError` for `setToken`, a `RefreshFailedError` for a refresh.
@@ -23,6 +42,13 @@ export function normaliseTokenInput(
     if (value !== undefined && typeof value !== 'string') return { problem: `${name} must be a string, got ${describe(value)}` };
   }
   if (refreshToken === '') return { problem: 'refreshToken must not be empty' };
+  const charsetProblem =
+    tokenStringProblem('accessToken', accessToken, HEADER_SAFE, 'an HTTP header') ??
+    (typeof refreshToken === 'string' ? tokenStringProblem('refreshToken', refreshToken, VSCHAR, 'a token request') : undefined);
+  if (charsetProblem !== undefined) return { problem: charsetProblem };
+  if (typeof tokenType === 'string' && !AUTH_SCHEME.test(tokenType)) {
+    return { problem: 'tokenType must be an HTTP authentication scheme name such as "Bearer" (letters, digits and !#$%&\'*+-.^_`|~ only, not empty)' };
+  }
   if (expiresIn !== undefined && !(typeof expiresIn === 'number' && Number.isFinite(expiresIn) && expiresIn > 0)) {
     return { problem: `expiresIn must be a positive number of seconds, got ${describe(expiresIn)}` };
   }
@@ -30,7 +56,8 @@ export function normaliseTokenInput(
     return { problem: `expiresAt must be a future epoch-milliseconds number, got ${describe(expiresAt)}` };
   }
 
-  const resolvedExpiresAt = (expiresAt as number | undefined) ?? (expiresIn === undefined ? undefined : now + (expiresIn as number) * 1000);
+  const requestedExpiresAt = (expiresAt as number | undefined) ?? (expiresIn === undefined ? undefined : now + (expiresIn as number) * 1000);
+  const resolvedExpiresAt = requestedExpiresAt === undefined ? undefined : Math.min(requestedExpiresAt, now + MAX_TOKEN_LIFETIME_MS);
   // Checked above: these are strings or undefined.
   const keptRefreshToken = (refreshToken as string | undefined) ?? previous?.refreshToken;
   return {

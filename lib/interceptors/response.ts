@@ -28,7 +28,7 @@ export function createResponseInterceptors(context: PluginContext) {
     const state = sentState(response.config);
     if (state === undefined) return response;
     const verdict = classifyCounted(context, response, state.key);
-    if (verdict === undefined) return response;
+    if (verdict === undefined || context.sendGuard.redirectedAway(response)) return response;
     return handleRejection(context, response.config, state, { verdict, status: response.status, error: undefined });
   }
 
@@ -41,7 +41,8 @@ export function createResponseInterceptors(context: PluginContext) {
     if (state === undefined || axiosError.config === undefined) throw error;
     if (axiosError.response !== undefined) {
       const verdict = classifyCounted(context, axiosError.response, state.key);
-      if (verdict !== undefined) {
+      // A redirect took the request to a host that never saw our token: its answer is not ours.
+      if (verdict !== undefined && !context.sendGuard.redirectedAway(axiosError.response)) {
         return handleRejection(context, axiosError.config, state, { verdict, status: axiosError.response.status, error: axiosError });
       }
     }

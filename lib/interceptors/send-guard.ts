@@ -20,8 +20,17 @@ export interface SendGuardOptions {
 export interface SendGuard {
   /** A `transformRequest` function: the last of the plugin's code to run before the adapter sends. */
   readonly transform: RequestTransform;
-  /** Makes sure requests made with `config` (or with these instance defaults) pass through `transform`, last. */
+  /** Makes sure a request made with `config` passes through `transform`, as its last request transform. */
   ensure(config: Pick<AxiosRequestConfig, 'transformRequest'>): void;
+  /** Puts the guard and the redirect hook in the instance's defaults, so requests normally need no change. */
+  install(defaults: Pick<AxiosRequestConfig, 'transformRequest' | 'beforeRedirect'>): void;
+  /** Takes them out again (`detach()`), leaving a caller's own hook in place. */
+  uninstall(defaults: Pick<AxiosRequestConfig, 'transformRequest' | 'beforeRedirect'>): void;
+  /**
+   * Whether a response arrived after a redirect that left the allowed origins (the token was not
+   * sent there, so its answer is not ours to act on). Only called when a matcher gave a verdict.
+   */
+  redirectedAway(response: { readonly request?: unknown } | undefined): boolean;
 }
 
 /**
@@ -34,43 +43,53 @@ export interface SendGuard {
  *   for a subdomain on axios ≤ 1.20, so the plugin removes it itself).
  * axios runs `transformRequest` after every request interceptor, right before the adapter, with
  * `this` bound to the config on every version of the peer range.
+ *
+ * Nothing here allocates per request: one redirect hook per plugin (plus one per distinct hook of
+ * the caller's it wraps), and a redirect chain is remembered by follow-redirects' own options object.
  */
 export function createSendGuard({ origins, secrets, logger }: SendGuardOptions): SendGuard {
-  /** Our redirect hooks → the caller's own hook each one wraps, so re-sent configs do not nest them. */
-  const wrappedHooks = new WeakMap<RedirectHook, RedirectHook | undefined>();
-
   const isManaged = (value: unknown): boolean => typeof value === 'string' && secrets.isManagedHeaderValue(value);
+  /** follow-redirects' per-request options objects whose chain left the allowed origins. */
+  const leftAllowedOrigins = new WeakSet<object>();
 
-  const guardRedirects = (config: InternalAxiosRequestConfig): void => {
-    const previous = config.beforeRedirect as RedirectHook | undefined;
-    const callersHook = previous !== undefined && wrappedHooks.has(previous) ? wrappedHooks.get(previous) : previous;
-    const state = existingStateOf(config);
-    const hook: RedirectHook = (options, responseDetails, requestDetails) => {
-      callersHook?.(options, responseDetails, requestDetails);
-      if (origins === null || isAllowedRedirect(options, origins)) return;
-      // The answer will come from a host that never saw our token (whether we or axios removed
-      // it): not ours to classify, refresh for or replay.
-      if (state !== undefined) state.sentVersion = undefined;
-      const headers = options['headers'];
-      if (typeof headers !== 'object' || headers === null) return;
-      for (const name of Object.keys(headers)) {
-        if (name.toLowerCase() === 'authorization' && isManaged((headers as Record<string, unknown>)[name])) {
-          delete (headers as Record<string, unknown>)[name];
-        }
+  const guardRedirect = (options: Record<string, unknown>): void => {
+    if (origins === null || isAllowedRedirect(options, origins)) return;
+    leftAllowedOrigins.add(options);
+    const headers = options['headers'];
+    if (typeof headers !== 'object' || headers === null) return;
+    for (const name of Object.keys(headers)) {
+      if (name.toLowerCase() === 'authorization' && isManaged((headers as Record<string, unknown>)[name])) {
+        delete (headers as Record<string, unknown>)[name];
       }
-    };
-    wrappedHooks.set(hook, callersHook);
-    config.beforeRedirect = hook as NonNullable<InternalAxiosRequestConfig['beforeRedirect']>;
+    }
+  };
+  /** Our hooks → the caller's hook each wraps (none for the bare one); the caller's runs first. */
+  const callersHookOf = new WeakMap<RedirectHook, RedirectHook | undefined>([[guardRedirect, undefined]]);
+  const composed = new WeakMap<RedirectHook, RedirectHook>();
+  const hookFor = (current: unknown): RedirectHook => {
+    if (current === undefined || current === null) return guardRedirect;
+    const callers = current as RedirectHook;
+    if (callersHookOf.has(callers)) return callers;
+    let hook = composed.get(callers);
+    if (hook === undefined) {
+      hook = (options, responseDetails, requestDetails) => {
+        callers(options, responseDetails, requestDetails);
+        guardRedirect(options);
+      };
+      callersHookOf.set(hook, callers);
+      composed.set(callers, hook);
+    }
+    return hook;
   };
 
   const transform: RequestTransform = function guardTokenDestination(data, headers) {
     const state = existingStateOf(this);
     if (state?.sentVersion !== undefined) {
       if (isAllowedDestination(this, origins)) {
-        guardRedirects(this);
+        if (this.beforeRedirect !== guardRedirect) this.beforeRedirect = hookFor(this.beforeRedirect) as NonNullable<InternalAxiosRequestConfig['beforeRedirect']>;
         return data;
       }
-      // Injected for an allowed origin, then redirected elsewhere by code that ran after us.
+      // Injected for an allowed origin, then pointed elsewhere by code that ran after us.
       state.sentVersion = undefined;
       logger?.warn('axios-token-flight: withheld the token: the request was pointed at another origin after it was injected', {
         key: state.key,
@@ -83,17 +102,40 @@ export function createSendGuard({ origins, secrets, logger }: SendGuardOptions):
     return data;
   };
 
+  const ensure = (config: Pick<AxiosRequestConfig, 'transformRequest'>): void => {
+    const transforms: unknown = config.transformRequest;
+    if (Array.isArray(transforms)) {
+      if (transforms[transforms.length - 1] !== transform) transforms.push(transform);
+    } else {
+      config.transformRequest = (transforms === undefined || transforms === null ? [transform] : [transforms, transform]) as NonNullable<
+        AxiosRequestConfig['transformRequest']
+      >;
+    }
+  };
+
   return {
     transform,
-    ensure(config) {
-      const transforms: unknown = config.transformRequest;
-      if (Array.isArray(transforms)) {
-        if (transforms[transforms.length - 1] !== transform) transforms.push(transform);
-      } else {
-        config.transformRequest = (transforms === undefined || transforms === null ? [transform] : [transforms, transform]) as NonNullable<
-          AxiosRequestConfig['transformRequest']
-        >;
+    ensure,
+    install(defaults) {
+      ensure(defaults);
+      defaults.beforeRedirect = hookFor(defaults.beforeRedirect) as NonNullable<AxiosRequestConfig['beforeRedirect']>;
+    },
+    uninstall(defaults) {
+      if (Array.isArray(defaults.transformRequest)) {
+        defaults.transformRequest = defaults.transformRequest.filter((candidate) => candidate !== transform);
       }
+      const current = defaults.beforeRedirect as RedirectHook | undefined;
+      // Someone else's hook replaced ours since: leave it.
+      const callers = current !== undefined && callersHookOf.has(current) ? callersHookOf.get(current) : current;
+      if (callers === undefined) delete defaults.beforeRedirect;
+      else defaults.beforeRedirect = callers as NonNullable<AxiosRequestConfig['beforeRedirect']>;
+    },
+    redirectedAway(response) {
+      // The Node http adapter's response.request is the last hop's ClientRequest; follow-redirects
+      // links it to its RedirectableRequest, whose options object our hook saw at each redirect.
+      const redirectable = (response?.request as { _redirectable?: { _options?: unknown } } | undefined)?._redirectable;
+      const options = redirectable?._options;
+      return typeof options === 'object' && options !== null && leftAllowedOrigins.has(options);
     },
   };
 }

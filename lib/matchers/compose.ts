@@ -1,6 +1,7 @@
 import type { AxiosResponse } from 'axios';
 import { describe } from '../token-set';
 import type { Matcher, Verdict } from '../types';
+import { readingOption } from '../validate';
 import { fieldValues, headerValue, jsonBody } from './read';
 
 const VERDICTS = new Set<Verdict>(['refresh', 'propagation', 'reauthorize']);
@@ -17,6 +18,16 @@ function assertVerdict(helper: string, verdict: unknown): Verdict {
     throw new TypeError(`axios-token-flight: matchers.${helper}: verdict must be 'refresh', 'propagation' or 'reauthorize', got ${describe(verdict)}`);
   }
   return verdict as Verdict;
+}
+
+/** The `status` option of a helper, read once (a getter that throws is a TypeError naming it). */
+function statusFilter(helper: string, options: unknown): ReadonlySet<number> | undefined {
+  if (options === undefined) return undefined;
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`axios-token-flight: matchers.${helper}: options must be an object, got ${describe(options)}`);
+  }
+  const status = readingOption(`matchers.${helper}: `, 'status', () => (options as BodyFieldOptions).status);
+  return status === undefined ? undefined : new Set(assertStatuses(helper, ([] as unknown[]).concat(status)));
 }
 
 /** `'refresh'` for any of these statuses, whatever the body. */
@@ -48,7 +59,7 @@ export function bodyField(
     throw new TypeError('axios-token-flight: matchers.bodyField: values must be a non-empty array or a predicate');
   }
   const checkedVerdict = assertVerdict('bodyField', verdict);
-  const statuses = options.status === undefined ? undefined : new Set(assertStatuses('bodyField', ([] as unknown[]).concat(options.status)));
+  const statuses = statusFilter('bodyField', options);
   const accepts = typeof values === 'function' ? values : (value: unknown) => values.includes(value);
   return (response) => {
     if (statuses !== undefined && !statuses.has(response.status)) return undefined;
@@ -58,8 +69,13 @@ export function bodyField(
 
 /** `verdict` when `header` matches `pattern` (case-insensitive header name), optionally only for some statuses. */
 export function header(name: string, pattern: RegExp, verdict: Verdict, options: BodyFieldOptions = {}): Matcher {
+  // Checked now, not on the first response: a matcher that throws later is a MatcherError per request.
+  if (typeof name !== 'string' || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) {
+    throw new TypeError(`axios-token-flight: matchers.header: name must be an HTTP header name, got ${describe(name)}`);
+  }
+  if (!(pattern instanceof RegExp)) throw new TypeError(`axios-token-flight: matchers.header: pattern must be a RegExp, got ${describe(pattern)}`);
   const checkedVerdict = assertVerdict('header', verdict);
-  const statuses = options.status === undefined ? undefined : new Set(assertStatuses('header', ([] as unknown[]).concat(options.status)));
+  const statuses = statusFilter('header', options);
   return (response) => {
     if (statuses !== undefined && !statuses.has(response.status)) return undefined;
     const value = headerValue(response.headers, name);

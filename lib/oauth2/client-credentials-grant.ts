@@ -1,5 +1,5 @@
 import type { RefreshContext, TokenInput } from '../types';
-import { requestToken, resolveEndpoint, type TokenEndpointOptions } from './token-endpoint';
+import { readHelperOptions, requestToken, resolveEndpoint, type TokenEndpointOptions } from './token-endpoint';
 
 export interface ClientCredentialsGrantOptions extends TokenEndpointOptions {
   readonly clientSecret: string;
@@ -9,8 +9,9 @@ export interface ClientCredentialsGrantOptions extends TokenEndpointOptions {
 
 /** RFC 6749 §4.4: machine-to-machine tokens; nothing to rotate, a missing token is simply fetched. */
 export function clientCredentialsGrant(options: ClientCredentialsGrantOptions): (context: RefreshContext) => Promise<TokenInput> {
-  const endpoint = resolveEndpoint('oauth2.clientCredentialsGrant', options, true);
-  const audience = options.audience;
+  const given = readHelperOptions('oauth2.clientCredentialsGrant', options, ['audience']);
+  const endpoint = resolveEndpoint('oauth2.clientCredentialsGrant', given, true);
+  const audience = given.audience;
   if (audience !== undefined && (typeof audience !== 'string' || audience === '')) {
     throw new TypeError('axios-token-flight: oauth2.clientCredentialsGrant: option `audience` must be a non-empty string');
   }

@@ -2,8 +2,8 @@ import axios, { type AxiosInstance } from 'axios';
 import { RefreshFailedError } from '../errors';
 import { originOf } from '../options';
 import { redactError, redactRequestBody } from '../redact';
-import { describe } from '../token-set';
 import type { RefreshContext, TokenInput } from '../types';
+import { optionError, readingOption, snapshotOptions } from '../validate';
 import { parseTokenResponse } from './token-response';
 
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post';
@@ -51,11 +51,25 @@ export interface ResolvedEndpoint {
 
 let privateClient: AxiosInstance | undefined;
 
-export function resolveEndpoint(helper: string, options: TokenEndpointOptions, requireSecret: boolean): ResolvedEndpoint {
+/** Option names every grant helper accepts. */
+export const ENDPOINT_OPTIONS = [
+  'tokenUrl', 'clientId', 'clientSecret', 'authMethod', 'scope', 'extraParams', 'httpClient', 'maxResponseBytes',
+] as const satisfies ReadonlyArray<keyof TokenEndpointOptions>;
+
+/**
+ * Reads a helper's options once (a throwing getter or revoked Proxy is a `TypeError` naming the
+ * option; an unknown name too) and checks the ones every helper shares.
+ */
+export function readHelperOptions<K extends string>(helper: string, options: unknown, extra: readonly K[] = []): Partial<Record<(typeof ENDPOINT_OPTIONS)[number] | K, unknown>> {
+  const where = `${helper}: `;
+  if (typeof options !== 'object' || options === null) throw optionError(where, 'options', 'an object', options);
+  return snapshotOptions(where, options, [...ENDPOINT_OPTIONS, ...extra]);
+}
+
+export function resolveEndpoint(helper: string, options: Partial<Record<(typeof ENDPOINT_OPTIONS)[number], unknown>>, requireSecret: boolean): ResolvedEndpoint {
   const fail = (option: string, expected: string, value: unknown): never => {
-    throw new TypeError(`axios-token-flight: ${helper}: option \`${option}\` must be ${expected}, got ${describe(value)}`);
+    throw optionError(`${helper}: `, option, expected, value);
   };
-  if (typeof options !== 'object' || options === null) fail('options', 'an object', options);
   const { tokenUrl, clientId, clientSecret, authMethod, scope, extraParams, httpClient, maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES } = options;
   if (typeof tokenUrl !== 'string' || originOf(tokenUrl) === undefined) fail('tokenUrl', 'an absolute http(s) URL', tokenUrl);
   if (typeof clientId !== 'string' || clientId === '') fail('clientId', 'a non-empty string', clientId);
@@ -66,20 +80,28 @@ export function resolveEndpoint(helper: string, options: TokenEndpointOptions, r
   }
   if (authMethod !== undefined && clientSecret === undefined) fail('clientSecret', `set when authMethod is '${authMethod}'`, clientSecret);
   if (scope !== undefined && typeof scope !== 'string') fail('scope', 'a string', scope);
-  if (extraParams !== undefined && (typeof extraParams !== 'object' || extraParams === null || Object.values(extraParams).some((v) => typeof v !== 'string'))) {
-    fail('extraParams', 'an object of string values', extraParams);
+  const params = readingOption(`${helper}: `, 'extraParams', () => {
+    if (extraParams === undefined) return {};
+    const entries = typeof extraParams === 'object' && extraParams !== null ? Object.entries(extraParams) : undefined;
+    if (entries === undefined || entries.some(([, v]) => typeof v !== 'string')) return fail('extraParams', 'an object of string values', extraParams);
+    return Object.fromEntries(entries) as Record<string, string>;
+  });
+  const client = readingOption(`${helper}: `, 'httpClient', () => {
+    if (httpClient !== undefined && typeof (httpClient as { request?: unknown } | null)?.request !== 'function') fail('httpClient', 'an axios instance', httpClient);
+    return httpClient as AxiosInstance | undefined;
+  });
+  if (typeof maxResponseBytes !== 'number' || !Number.isInteger(maxResponseBytes) || maxResponseBytes < 1) {
+    fail('maxResponseBytes', 'a positive integer', maxResponseBytes);
   }
-  if (httpClient !== undefined && typeof httpClient?.request !== 'function') fail('httpClient', 'an axios instance', httpClient);
-  if (!Number.isInteger(maxResponseBytes) || maxResponseBytes < 1) fail('maxResponseBytes', 'a positive integer', maxResponseBytes);
 
   const method = clientSecret === undefined ? 'none' : (authMethod ?? 'client_secret_basic');
   const headers: Record<string, string> = {
     'Content-Type': 'application/x-www-form-urlencoded',
     Accept: 'application/json',
   };
-  const baseParams: Record<string, string> = { ...extraParams };
-  if (scope !== undefined) baseParams['scope'] = scope;
-  const secrets: string[] = clientSecret === undefined ? [] : [clientSecret];
+  const baseParams: Record<string, string> = { ...params };
+  if (scope !== undefined) baseParams['scope'] = scope as string;
+  const secrets: string[] = typeof clientSecret === 'string' ? [clientSecret] : [];
   if (method === 'client_secret_basic') {
     // RFC 6749 §2.3.1: each part form-urlencoded before base64.
     const credentials = Buffer.from(`${formEncode(clientId as string)}:${formEncode(clientSecret as string)}`).toString('base64');
@@ -96,7 +118,7 @@ export function resolveEndpoint(helper: string, options: TokenEndpointOptions, r
     secrets,
     baseParams,
     headers,
-    client: httpClient ?? (privateClient ??= axios.create()),
+    client: client ?? (privateClient ??= axios.create()),
   };
 }
 

@@ -2,6 +2,9 @@ import type { TokenSet } from '../types';
 import { COMPARE_AND_SET, RELEASE_LOCK } from './redis-scripts';
 import { createCodec, parseEncryptionKey, type TokenCodec } from './token-codec';
 import type { TokenStore } from './token-store';
+import { msOption, optionError, snapshotOptions } from '../validate';
+
+const WHERE = 'RedisTokenStore: ';
 
 type RedisArgument = string | number | Buffer;
 
@@ -54,17 +57,14 @@ export class RedisTokenStore implements TokenStore {
     if (typeof redis?.call !== 'function' || typeof redis.duplicate !== 'function') {
       throw new TypeError('axios-token-flight: RedisTokenStore expects an ioredis Redis or Cluster instance');
     }
-    const { prefix = 'axios-token-flight', encryptionKey, commandTimeoutMs = 2_000 } = options;
-    if (typeof prefix !== 'string' || prefix === '' || /[{}]/.test(prefix)) {
-      throw new TypeError('axios-token-flight: RedisTokenStore option `prefix` must be a non-empty string without { or }');
-    }
-    if (!Number.isInteger(commandTimeoutMs) || commandTimeoutMs < 1) {
-      throw new TypeError('axios-token-flight: RedisTokenStore option `commandTimeoutMs` must be a positive integer');
-    }
+    if (typeof options !== 'object' || options === null) throw optionError(WHERE, 'options', 'an object', options);
+    const given = snapshotOptions(WHERE, options, ['prefix', 'encryptionKey', 'commandTimeoutMs']);
+    const prefix = given.prefix ?? 'axios-token-flight';
+    if (typeof prefix !== 'string' || prefix === '' || /[{}]/.test(prefix)) throw optionError(WHERE, 'prefix', 'a non-empty string without { or }', prefix);
     this.#redis = redis;
     this.#prefix = prefix;
-    this.#codec = createCodec(parseEncryptionKey(encryptionKey));
-    this.#timeoutMs = commandTimeoutMs;
+    this.#codec = createCodec(parseEncryptionKey(given.encryptionKey));
+    this.#timeoutMs = msOption(WHERE, 'commandTimeoutMs', given.commandTimeoutMs, 2_000, 1);
     this.#channel = `${prefix}:token-written`;
   }
 

@@ -71,24 +71,48 @@ function parse(text: string, storageKey: string): unknown {
 }
 
 function validated(value: unknown, storageKey: string): TokenSet {
-  const token = value as Partial<TokenSet> | null;
+  const token = value as Partial<Record<keyof TokenSet, unknown>> | null;
   const valid =
     typeof token === 'object' && token !== null &&
-    typeof token.accessToken === 'string' && token.accessToken !== '' &&
+    typeof token.accessToken === 'string' && /^[\x21-\x7e]+$/.test(token.accessToken) &&
     Number.isInteger(token.version) && (token.version as number) > 0 &&
-    typeof token.issuedAt === 'number';
+    typeof token.issuedAt === 'number' && Number.isFinite(token.issuedAt) &&
+    (token.expiresAt === undefined || token.expiresAt === null || (typeof token.expiresAt === 'number' && Number.isFinite(token.expiresAt)));
   if (!valid) throw new TokenDecodeError(`the token set at ${storageKey} does not have the expected shape`);
-  return token as TokenSet;
+  if (token.expiresAt === null) {
+    // Written by an older version from an overflowing `expires_in` (Infinity → JSON null): no known expiry.
+    const { expiresAt: _overflowed, ...rest } = token;
+    return rest as unknown as TokenSet;
+  }
+  return token as unknown as TokenSet;
 }
 
-/** Accepts 32 raw bytes, or a base64 / hex string of 32 bytes. */
+const HEX_KEY = /^[0-9a-f]{64}$/i;
+/** 32 bytes in canonical base64: 43 characters and one `=` (the last character's unused bits zero). */
+const BASE64_KEY = /^[A-Za-z0-9+/]{43}=$/;
+
+/**
+ * Exactly 32 bytes: a Buffer / Uint8Array, 64 hex digits, or canonical base64. Lenient decodings are
+ * refused (Node's base64 decoder skips junk and stops at the first bad character, so a typo could
+ * still yield 32 bytes of a different key), and so is a key of all zeros (a placeholder, not a secret).
+ */
 export function parseEncryptionKey(value: unknown): Buffer | undefined {
   if (value === undefined) return undefined;
   let key: Buffer | undefined;
   if (value instanceof Uint8Array) key = Buffer.from(value);
-  else if (typeof value === 'string') key = /^[0-9a-f]{64}$/i.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
+  else if (typeof value === 'string' && HEX_KEY.test(value)) key = Buffer.from(value, 'hex');
+  else if (typeof value === 'string' && BASE64_KEY.test(value)) {
+    key = Buffer.from(value, 'base64');
+    if (key.toString('base64') !== value) key = undefined;
+  }
   if (key?.length !== 32) {
-    throw new TypeError('axios-token-flight: RedisTokenStore option `encryptionKey` must be 32 bytes (a Buffer, or a base64 / hex string of 32 bytes)');
+    throw new TypeError(
+      'axios-token-flight: RedisTokenStore option `encryptionKey` must be exactly 32 bytes: a Buffer, 64 hex digits, ' +
+        'or canonical base64 (44 characters ending in "="), e.g. crypto.randomBytes(32).toString("base64")',
+    );
+  }
+  if (key.every((byte) => byte === 0)) {
+    throw new TypeError('axios-token-flight: RedisTokenStore option `encryptionKey` is all zeros: use a random key, e.g. crypto.randomBytes(32)');
   }
   return key;
 }
