@@ -70,7 +70,7 @@ describe(`RedisTokenStore (${matrixLabel})`, () => {
       const plain = String(await client.call('HGET', 'plain:{k}:token', 'd'));
       const secret = String(await client.call('HGET', 'secret:{k}:token', 'd'));
       expect(JSON.parse(plain)).toEqual(token);
-      expect(secret).toMatch(/^v1:/);
+      expect(secret).toMatch(/^v2:/);
       expect(secret).not.toContain('secret-value');
     } finally {
       await client.quit();
@@ -85,7 +85,7 @@ describe(`RedisTokenStore (${matrixLabel})`, () => {
       await write(store, 'k');
 
       await expect(new RedisTokenStore(client, { prefix: 'tamper', encryptionKey: randomBytes(32) }).get('k')).rejects.toThrow(
-        /could not be decrypted: wrong encryptionKey, or the value was tampered with/,
+        /could not be decrypted: wrong encryptionKey, or the value or its version was tampered with/,
       );
       await expect(new RedisTokenStore(client, { prefix: 'tamper' }).get('k')).rejects.toThrow(/is encrypted, but the store has no encryptionKey/);
 
@@ -99,6 +99,16 @@ describe(`RedisTokenStore (${matrixLabel})`, () => {
       // A value copied under another credential's key does not decrypt (the key is authenticated data).
       await client.call('HSET', 'tamper:{other}:token', 'v', '1', 'd', stored);
       await expect(store.get('other')).rejects.toThrow(TokenDecodeError);
+
+      // The version field is authenticated too: raising it (to make the next fenced write fail) is detected,
+      // with or without encryption.
+      await write(store, 'versioned');
+      await client.call('HSET', 'tamper:{versioned}:token', 'v', '999');
+      await expect(store.get('versioned')).rejects.toThrow(/could not be decrypted: wrong encryptionKey, or the value or its version was tampered with/);
+      const plain = new RedisTokenStore(client, { prefix: 'plain' });
+      await write(plain, 'versioned');
+      await client.call('HSET', 'plain:{versioned}:token', 'v', '999');
+      await expect(plain.get('versioned')).rejects.toThrow(/says version 1, but the store's version field says 999: it was tampered with/);
     } finally {
       await client.quit();
     }

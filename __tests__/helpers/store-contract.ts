@@ -67,6 +67,33 @@ export function describeTokenStoreContract(name: string, open: () => Promise<{ s
       expect(await store.get(key)).toBeNull();
     });
 
+    it('restore writes without the lock only into an empty store or over an older version (when it offers restore)', async () => {
+      if (store.restore === undefined) return;
+      expect(await store.restore(key, token(3, 'restored-v3'))).toBe(true);
+      expect((await store.get(key))?.accessToken).toBe('restored-v3');
+      expect(await store.restore(key, token(3, 'same-version'))).toBe(false);
+      expect(await store.restore(key, token(2, 'older'))).toBe(false);
+      expect(await store.restore(key, token(5, 'newer-v5'))).toBe(true);
+      expect(await store.get(key)).toMatchObject({ version: 5, accessToken: 'newer-v5' });
+      // The fence still holds after a restore: a writer expecting the old version is refused.
+      await store.acquireLock(key, 'owner-a', 5_000);
+      expect(await store.compareAndSet(key, token(4), 3, 'owner-a')).toBe(false);
+      expect(await store.compareAndSet(key, token(6), 5, 'owner-a')).toBe(true);
+    });
+
+    it('keeps a refresh-failure record until it expires, and clears it on request (when it offers them)', async () => {
+      if (store.getRefreshFailure === undefined || store.setRefreshFailure === undefined) return;
+      expect(await store.getRefreshFailure(key)).toBeNull();
+      const record = { kind: 'backoff' as const, version: 2, attempts: 3, until: Date.now() + 150 };
+      await store.setRefreshFailure(key, record);
+      expect(await store.getRefreshFailure(key)).toEqual(record);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      expect(await store.getRefreshFailure(key)).toBeNull();
+      await store.setRefreshFailure(key, { kind: 'reauthorize', version: 2, attempts: 1, until: Date.now() + 60_000 });
+      await store.setRefreshFailure(key, null);
+      expect(await store.getRefreshFailure(key)).toBeNull();
+    });
+
     it('notifies subscribers of a write with its version, and stops after unsubscribe (when it offers subscribe)', async () => {
       if (store.subscribe === undefined) return;
       const notices: Array<[string, number | undefined]> = [];

@@ -1,5 +1,5 @@
 import type { TokenSet } from '../types';
-import type { TokenStore } from './token-store';
+import type { RefreshFailureRecord, TokenStore } from './token-store';
 
 interface Lock {
   readonly owner: string;
@@ -13,6 +13,7 @@ interface Lock {
 export class MemoryTokenStore implements TokenStore {
   readonly #tokens = new Map<string, TokenSet>();
   readonly #locks = new Map<string, Lock>();
+  readonly #failures = new Map<string, RefreshFailureRecord>();
   readonly #listeners = new Set<(key: string, version?: number) => void>();
 
   async get(key: string): Promise<TokenSet | null> {
@@ -22,11 +23,13 @@ export class MemoryTokenStore implements TokenStore {
   async compareAndSet(key: string, next: TokenSet, expectedVersion: number, lockOwner: string): Promise<boolean> {
     if (!this.#holds(key, lockOwner)) return false;
     if ((this.#tokens.get(key)?.version ?? 0) !== expectedVersion) return false;
-    this.#tokens.set(key, next);
-    // Notify after the caller has seen its own write succeed, as a remote store would.
-    queueMicrotask(() => {
-      for (const listener of this.#listeners) listener(key, next.version);
-    });
+    this.#write(key, next);
+    return true;
+  }
+
+  async restore(key: string, token: TokenSet): Promise<boolean> {
+    if ((this.#tokens.get(key)?.version ?? 0) >= token.version) return false;
+    this.#write(key, token);
     return true;
   }
 
@@ -43,11 +46,32 @@ export class MemoryTokenStore implements TokenStore {
     return true;
   }
 
+  async getRefreshFailure(key: string): Promise<RefreshFailureRecord | null> {
+    const record = this.#failures.get(key);
+    if (record === undefined) return null;
+    if (record.until > Date.now()) return record;
+    this.#failures.delete(key);
+    return null;
+  }
+
+  async setRefreshFailure(key: string, record: RefreshFailureRecord | null): Promise<void> {
+    if (record === null) this.#failures.delete(key);
+    else this.#failures.set(key, record);
+  }
+
   subscribe(listener: (key: string, version?: number) => void): () => void {
     this.#listeners.add(listener);
     return () => {
       this.#listeners.delete(listener);
     };
+  }
+
+  #write(key: string, token: TokenSet): void {
+    this.#tokens.set(key, token);
+    // Notify after the caller has seen its own write succeed, as a remote store would.
+    queueMicrotask(() => {
+      for (const listener of this.#listeners) listener(key, token.version);
+    });
   }
 
   #holds(key: string, owner: string): boolean {

@@ -25,3 +25,15 @@ export const RELEASE_LOCK = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 `;
+
+/**
+ * Lock-free restore: writes only if nothing is stored or an older version is. KEYS: token hash.
+ * ARGV: version, encoded token set, notice channel, notice message. Returns 1 written, 0 not.
+ */
+export const RESTORE_IF_OLDER = `
+local stored = redis.call('HGET', KEYS[1], 'v')
+if stored and tonumber(stored) >= tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'v', ARGV[1], 'd', ARGV[2])
+redis.call('PUBLISH', ARGV[3], ARGV[4])
+return 1
+`;

@@ -1,7 +1,7 @@
 import type { TokenSet } from '../types';
-import { COMPARE_AND_SET, RELEASE_LOCK } from './redis-scripts';
+import { COMPARE_AND_SET, RELEASE_LOCK, RESTORE_IF_OLDER } from './redis-scripts';
 import { createCodec, parseEncryptionKey, type TokenCodec } from './token-codec';
-import type { TokenStore } from './token-store';
+import type { RefreshFailureRecord, TokenStore } from './token-store';
 import { msOption, optionError, snapshotOptions } from '../validate';
 
 const WHERE = 'RedisTokenStore: ';
@@ -77,21 +77,53 @@ export class RedisTokenStore implements TokenStore {
     return `${this.#prefix}:{${key}}:lock`;
   }
 
+  failureKey(key: string): string {
+    return `${this.#prefix}:{${key}}:failure`;
+  }
+
   async get(key: string): Promise<TokenSet | null> {
     const storageKey = this.tokenKey(key);
-    const reply = await this.#command('HGET', storageKey, 'd');
-    if (reply === null || reply === undefined) return null;
-    return this.#codec.decode(String(reply), storageKey);
+    // The version field is what the fence compares; it must agree with the version inside the
+    // (authenticated, when encrypted) value, or a write to Redis could make a refresh's write fail.
+    const reply = await this.#command('HMGET', storageKey, 'v', 'd');
+    const [version, data] = Array.isArray(reply) ? reply : [];
+    if (data === null || data === undefined) return null;
+    return this.#codec.decode(String(data), storageKey, Number(version));
   }
 
   async compareAndSet(key: string, next: TokenSet, expectedVersion: number, lockOwner: string): Promise<boolean> {
     const storageKey = this.tokenKey(key);
-    const notice = JSON.stringify({ key, version: next.version });
     const result = await this.#command(
       'EVAL', COMPARE_AND_SET, 2, storageKey, this.lockKey(key),
-      lockOwner, expectedVersion, next.version, this.#codec.encode(next, storageKey), this.#channel, notice,
+      lockOwner, expectedVersion, next.version, this.#codec.encode(next, storageKey), this.#channel, this.#notice(key, next),
     );
     return Number(result) === 1;
+  }
+
+  async restore(key: string, token: TokenSet): Promise<boolean> {
+    const storageKey = this.tokenKey(key);
+    const result = await this.#command(
+      'EVAL', RESTORE_IF_OLDER, 1, storageKey, token.version, this.#codec.encode(token, storageKey), this.#channel, this.#notice(key, token),
+    );
+    return Number(result) === 1;
+  }
+
+  async getRefreshFailure(key: string): Promise<RefreshFailureRecord | null> {
+    const reply = await this.#command('GET', this.failureKey(key));
+    return reply === null || reply === undefined ? null : parseFailure(String(reply));
+  }
+
+  async setRefreshFailure(key: string, record: RefreshFailureRecord | null): Promise<void> {
+    if (record === null) {
+      await this.#command('DEL', this.failureKey(key));
+      return;
+    }
+    const ttlMs = Math.max(1, Math.ceil(record.until - Date.now()));
+    await this.#command('SET', this.failureKey(key), JSON.stringify(record), 'PX', ttlMs);
+  }
+
+  #notice(key: string, token: TokenSet): string {
+    return JSON.stringify({ key, version: token.version });
   }
 
   async acquireLock(key: string, owner: string, ttlMs: number): Promise<boolean> {
@@ -139,6 +171,19 @@ export class RedisTokenStore implements TokenStore {
       );
     });
     return Promise.race([this.#redis.call(command, ...args), timeout]).finally(() => clearTimeout(timer));
+  }
+}
+
+/** A failure record as written by `setRefreshFailure`; anything else reads as none (it is only a hint to hold back). */
+function parseFailure(text: string): RefreshFailureRecord | null {
+  try {
+    const value = JSON.parse(text) as Partial<Record<keyof RefreshFailureRecord, unknown>>;
+    const valid =
+      (value.kind === 'backoff' || value.kind === 'reauthorize') &&
+      Number.isInteger(value.version) && Number.isInteger(value.attempts) && typeof value.until === 'number' && Number.isFinite(value.until);
+    return valid ? (value as RefreshFailureRecord) : null;
+  } catch {
+    return null;
   }
 }
 

@@ -3,17 +3,24 @@ import type { TokenSet } from '../types';
 
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
-const ENCRYPTED_PREFIX = 'v1:';
+/** `v1:` values bound only the Redis key; `v2:` values also bind the version (written since). */
+const LEGACY_PREFIX = 'v1:';
+const ENCRYPTED_PREFIX = 'v2:';
 
 /** Raised when a stored value cannot be read back: wrong key, tampering, or not ours. */
 export class TokenDecodeError extends Error {
   override readonly name = 'TokenDecodeError';
 }
 
-/** Turns token sets into stored strings and back: JSON, or AES-256-GCM when given a key. */
+/**
+ * Turns token sets into stored strings and back: JSON, or AES-256-GCM when given a key.
+ * `decode` gets the version the store keeps beside the value (the one its fence compares) and
+ * refuses a value whose own version differs: otherwise a write to that field alone could make
+ * every fenced write fail after the provider already rotated the refresh token.
+ */
 export interface TokenCodec {
   encode(token: TokenSet, storageKey: string): string;
-  decode(value: string, storageKey: string): TokenSet;
+  decode(value: string, storageKey: string, storedVersion: number): TokenSet;
 }
 
 export function createCodec(encryptionKey: Buffer | undefined): TokenCodec {
@@ -22,44 +29,62 @@ export function createCodec(encryptionKey: Buffer | undefined): TokenCodec {
 
 const jsonCodec: TokenCodec = {
   encode: (token) => JSON.stringify(token),
-  decode(value, storageKey) {
-    if (value.startsWith(ENCRYPTED_PREFIX)) {
+  decode(value, storageKey, storedVersion) {
+    if (value.startsWith(ENCRYPTED_PREFIX) || value.startsWith(LEGACY_PREFIX)) {
       throw new TokenDecodeError(`the token set at ${storageKey} is encrypted, but the store has no encryptionKey`);
     }
-    return validated(parse(value, storageKey), storageKey);
+    return versionChecked(validated(parse(value, storageKey), storageKey), storageKey, storedVersion);
   },
 };
 
+/** Additional authenticated data: the Redis key (a value copied to another credential does not decrypt) and the version. */
+function associatedData(storageKey: string, version: number | undefined): Buffer {
+  return Buffer.from(version === undefined ? storageKey : `${storageKey}\n${version}`);
+}
+
 /**
- * `v1:` + base64(iv | tag | ciphertext). The Redis key is the additional authenticated data,
- * so a value copied to another credential's key does not decrypt.
+ * `v2:` + base64(iv | tag | ciphertext), with the Redis key and the version as additional
+ * authenticated data: neither the version field nor the key can be changed without the key, and
+ * a value moved to another credential or version does not decrypt. (Replaying an older value with
+ * its own older version is possible for whoever can write to Redis; the plugin treats that as a
+ * rollback and never moves a process's copy backwards.)
  */
 function aesGcmCodec(key: Buffer): TokenCodec {
   return {
     encode(token, storageKey) {
       const iv = randomBytes(IV_BYTES);
       const cipher = createCipheriv('aes-256-gcm', key, iv);
-      cipher.setAAD(Buffer.from(storageKey));
+      cipher.setAAD(associatedData(storageKey, token.version));
       const ciphertext = Buffer.concat([cipher.update(JSON.stringify(token), 'utf8'), cipher.final()]);
       return ENCRYPTED_PREFIX + Buffer.concat([iv, cipher.getAuthTag(), ciphertext]).toString('base64');
     },
-    decode(value, storageKey) {
-      if (!value.startsWith(ENCRYPTED_PREFIX)) {
+    decode(value, storageKey, storedVersion) {
+      const legacy = value.startsWith(LEGACY_PREFIX);
+      if (!legacy && !value.startsWith(ENCRYPTED_PREFIX)) {
         throw new TokenDecodeError(`the token set at ${storageKey} is not encrypted, but the store has an encryptionKey`);
       }
       const raw = Buffer.from(value.slice(ENCRYPTED_PREFIX.length), 'base64');
+      let plain: string;
       try {
         const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, IV_BYTES));
-        decipher.setAAD(Buffer.from(storageKey));
+        decipher.setAAD(associatedData(storageKey, legacy ? undefined : storedVersion));
         decipher.setAuthTag(raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
-        const plain = Buffer.concat([decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
-        return validated(parse(plain, storageKey), storageKey);
-      } catch (error) {
-        if (error instanceof TokenDecodeError) throw error;
-        throw new TokenDecodeError(`the token set at ${storageKey} could not be decrypted: wrong encryptionKey, or the value was tampered with`);
+        plain = Buffer.concat([decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
+      } catch {
+        throw new TokenDecodeError(
+          `the token set at ${storageKey} could not be decrypted: wrong encryptionKey, or the value or its version was tampered with`,
+        );
       }
+      return versionChecked(validated(parse(plain, storageKey), storageKey), storageKey, storedVersion);
     },
   };
+}
+
+function versionChecked(token: TokenSet, storageKey: string, storedVersion: number): TokenSet {
+  if (token.version !== storedVersion) {
+    throw new TokenDecodeError(`the token set at ${storageKey} says version ${token.version}, but the store's version field says ${storedVersion}: it was tampered with`);
+  }
+  return token;
 }
 
 function parse(text: string, storageKey: string): unknown {

@@ -1,6 +1,24 @@
 import type { TokenSet } from '../types';
 
 /**
+ * What the fleet remembers about a credential's failed refreshes, so that every process — not just
+ * the one that tried — holds back:
+ * - `'backoff'`: a retryable failure (token endpoint 5xx, unreachable, too slow); no process tries
+ *   again before `until`, and each further failure doubles the wait;
+ * - `'reauthorize'`: `invalid_grant` for token `version`; no process presents that version's refresh
+ *   token again (a new version, e.g. from `setToken`, clears it).
+ */
+export interface RefreshFailureRecord {
+  readonly kind: 'backoff' | 'reauthorize';
+  /** The token version whose refresh failed. */
+  readonly version: number;
+  /** Consecutive retryable failures (drives the backoff); 1 for `'reauthorize'`. */
+  readonly attempts: number;
+  /** Epoch milliseconds until which no process should try again. */
+  readonly until: number;
+}
+
+/**
  * Where token sets live, shared by every process that uses the same credentials.
  * Implement it to keep tokens in Postgres, DynamoDB… The plugin relies on exactly these
  * guarantees; see docs/stores.md.
@@ -28,4 +46,24 @@ export interface TokenStore {
    * process. Hints may be lost; the plugin still polls. Returns an unsubscribe function.
    */
   subscribe?(listener: (key: string, version?: number) => void): () => void;
+
+  /**
+   * Puts back a token set the store lost, without the lock: writes `token` only if the store holds
+   * nothing for `key`, or an older version than `token.version`, atomically. Returns whether it
+   * wrote. The plugin calls it when the store restarted empty or was rolled back to older data, and
+   * when a refresh's fenced write could not land because the lock vanished with the data — the
+   * provider has already rotated, so those tokens may be the only live ones anywhere.
+   * Optional: without it the plugin takes the lock and uses `compareAndSet`, which cannot save a
+   * refresh whose lock is gone.
+   */
+  restore?(key: string, token: TokenSet): Promise<boolean>;
+
+  /** Optional: the fleet's failure memory for `key` (see `RefreshFailureRecord`), or `null`. */
+  getRefreshFailure?(key: string): Promise<RefreshFailureRecord | null>;
+
+  /**
+   * Optional: records (or with `null`, clears) the failure memory for `key`; it must expire by itself
+   * at `record.until`. Without these two methods each process keeps its own memory.
+   */
+  setRefreshFailure?(key: string, record: RefreshFailureRecord | null): Promise<void>;
 }
