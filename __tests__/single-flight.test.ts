@@ -118,7 +118,8 @@ describe('single-flight refresh', () => {
     const client = axios.create({ baseURL: api.url });
     const junk: unknown[] = [{}, { accessToken: 42 }, { accessToken: 'ok', expiresIn: -5 }, null, 'a-string'];
     let call = 0;
-    const handle = attachTokenRefresh(client, { refresh: async () => junk[call++] as never });
+    // No backoff between attempts, so each junk answer is seen (backoff has its own tests).
+    const handle = attachTokenRefresh(client, { refresh: async () => junk[call++] as never, refreshBackoffMs: { initial: 0, max: 0 } });
     try {
       for (const _ of junk) {
         const error = await client.get('/x').catch((e: unknown) => e);

@@ -13,8 +13,18 @@ import { describe } from './token-set';
 import type { TokenInput, TokenSet } from './types';
 
 export interface TokenRefreshHandle {
-  /** Ejects both interceptors, ends every wait and timer, unsubscribes from the store. */
+  /**
+   * Ejects the interceptors, ends every wait and timer, unsubscribes from the store — at once. A
+   * refresh already sent to the provider still finishes and is written, in the background.
+   */
   detach(): void;
+  /**
+   * Graceful shutdown (SIGTERM, rolling deploys): starts no new refresh, lets refreshes already
+   * sent to the provider finish and be written and saved — requests waiting on them, and their
+   * replays, complete — bounded by `refreshTimeoutMs` plus a margin; then detaches. Close your
+   * Redis client after this resolves, not before.
+   */
+  close(): Promise<void>;
   /** A valid token for `key` (refreshing if missing or expiring), for use outside axios. */
   getToken(key?: string): Promise<TokenSet>;
   /** Seeds a credential, e.g. after an authorization-code exchange. Keeps the refresh token if omitted. */
@@ -79,17 +89,35 @@ export function attachTokenRefresh(instance: AxiosInstance, options: TokenRefres
       throw redact(error, key);
     });
 
-  let detached = false;
+  let intercepting = true;
+  /** New requests go out as if the plugin were not there; requests already in flight carry on. */
+  const stopIntercepting = (): void => {
+    if (!intercepting) return;
+    intercepting = false;
+    for (const id of requestIds) instance.interceptors.request.eject(id);
+    instance.interceptors.response.eject(responseId);
+    sendGuard.uninstall(instance.defaults);
+  };
+  let closing: Promise<void> | undefined;
   return {
     detach() {
-      if (detached) return;
-      detached = true;
-      for (const id of requestIds) instance.interceptors.request.eject(id);
-      instance.interceptors.response.eject(responseId);
-      sendGuard.uninstall(instance.defaults);
+      stopIntercepting();
+      if (lifetimeController.signal.aborted) return;
+      // Ends every wait and timer at once. A refresh already sent to the provider is not cancelled:
+      // it finishes in the background and its answer is written (it may hold the only live refresh token).
       lifetimeController.abort();
       coordinator.close();
-      secrets.clear();
+    },
+    close() {
+      closing ??= (async () => {
+        // The interceptors stay while draining: a request already in flight still gets its replay
+        // with the new token. Requests that would start a new refresh fail with a CanceledError.
+        await coordinator.drain();
+        stopIntercepting();
+        lifetimeController.abort();
+        coordinator.close();
+      })();
+      return closing;
     },
     getToken: (key) => redacting(defaultKey(key, 'getToken'), (k) => coordinator.currentToken(k)),
     setToken: (input, key) => redacting(defaultKey(key, 'setToken'), (k) => coordinator.setToken(input, k)),

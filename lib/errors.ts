@@ -33,10 +33,24 @@ export abstract class TokenFlightError extends Error {
   }
 }
 
-/** The refresh threw, timed out, or the token endpoint answered 5xx / was unreachable / sent junk. */
+/**
+ * The refresh threw, timed out, or the token endpoint answered 5xx / was unreachable / sent junk —
+ * or an earlier such failure put the credential in backoff, fleet-wide. `retryAfterMs`, when set,
+ * says when trying again can help (the backoff, or the token endpoint's own `Retry-After`).
+ */
 export class RefreshFailedError extends TokenFlightError {
   readonly code = 'ERR_REFRESH_FAILED';
   readonly retryable = true;
+  readonly retryAfterMs: number | undefined;
+
+  constructor(message: string, options: TokenFlightErrorOptions & { readonly retryAfterMs?: number | undefined }) {
+    super(message, options);
+    this.retryAfterMs = options.retryAfterMs;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return this.retryAfterMs === undefined ? super.toJSON() : { ...super.toJSON(), retryAfterMs: this.retryAfterMs };
+  }
 }
 
 /** The grant is dead (`invalid_grant`, or 401/403 from the token endpoint): a person must re-authorise. */
@@ -87,6 +101,6 @@ export class MatcherError extends TokenFlightError {
 }
 
 /** For job queues: `true` when retrying the job later can succeed without a person. */
-export function isRetryableAuthError(error: unknown): boolean {
+export function isRetryableAuthError(error: unknown): error is TokenFlightError {
   return error instanceof TokenFlightError && error.retryable;
 }

@@ -27,6 +27,14 @@ export interface TokenFlightEventMap {
     readonly tokenAgeMs: number;
   };
   'store-degraded': { readonly operation: string; readonly errorName: string; readonly errorMessage: string };
+  /** `persist.save` failed; the token is in use and the save is retried in `retryInMs` unless a newer version supersedes it. */
+  'persist-failed': {
+    readonly key: string;
+    readonly version: number;
+    readonly attempt: number;
+    readonly errorName: string;
+    readonly retryInMs: number;
+  };
   'store-recovered': { readonly degradedForMs: number };
 }
 

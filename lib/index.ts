@@ -1,5 +1,5 @@
 export { attachTokenRefresh, type TokenRefreshHandle } from './attach';
-export type { TokenRefreshOptions } from './options';
+export type { TokenRefreshOptions, TokenPersistence } from './options';
 export type {
   TokenInput,
   TokenSet,
@@ -13,7 +13,7 @@ export type {
   TokenFlightState,
 } from './types';
 export type { TokenFlightEvents, TokenFlightEventMap, TokenFlightEventName, TokenFlightStats } from './events';
-export type { TokenStore } from './stores/token-store';
+export type { TokenStore, RefreshFailureRecord } from './stores/token-store';
 export { MemoryTokenStore } from './stores/memory';
 export { RedisTokenStore, RedisCommandTimeoutError, type RedisTokenStoreOptions, type RedisClientLike, type RedisSubscriberLike } from './stores/redis';
 export { TokenDecodeError } from './stores/token-codec';

@@ -3,7 +3,7 @@ import { unauthorized } from './matchers/unauthorized';
 import { MemoryTokenStore } from './stores/memory';
 import type { TokenStore } from './stores/token-store';
 import { describe } from './token-set';
-import type { KeyResolver, Logger, Matcher, RefreshContext, TokenInput } from './types';
+import type { KeyResolver, Logger, Matcher, RefreshContext, TokenInput, TokenSet } from './types';
 import { MAX_TIMER_MS, msOption, optionError, readingOption, snapshotOptions } from './validate';
 
 export interface TokenRefreshOptions {
@@ -35,6 +35,27 @@ export interface TokenRefreshOptions {
   readonly onStoreError?: 'local' | 'fail';
   /** pino-compatible logger; never given a token. */
   readonly logger?: Logger;
+  /**
+   * Backoff after a retryable refresh failure (token endpoint 5xx, unreachable, too slow), shared by
+   * the fleet through the store: doubles from `initial` (±20 % jitter) up to `max`; a `Retry-After`
+   * from the token endpoint is honoured. Callers in the window get `RefreshFailedError` with
+   * `retryAfterMs`. A success resets it. @default { initial: 1_000, max: 60_000 }
+   */
+  readonly refreshBackoffMs?: { readonly initial: number; readonly max: number };
+  /**
+   * A durable copy of every credential behind the store (your database): `save` after every refresh
+   * and `setToken`, awaited under the lock; `load` when the store has nothing for a key. See
+   * docs/stores.md.
+   */
+  readonly persist?: TokenPersistence;
+}
+
+/** Your durable copy of the credentials; the store stays the coordination point and cache. */
+export interface TokenPersistence {
+  /** The last saved token for `key` (a `TokenSet` as given to `save`, or any `TokenInput`), or nothing. */
+  load(key: string): Promise<TokenInput | null | undefined>;
+  /** Stores `token` for `key`. Called with strictly increasing versions per key; retried on failure. */
+  save(key: string, token: TokenSet): Promise<void>;
 }
 
 export interface ResolvedOptions {
@@ -55,11 +76,14 @@ export interface ResolvedOptions {
   readonly refreshTimeoutMs: number;
   readonly onStoreError: 'local' | 'fail';
   readonly logger: Logger | undefined;
+  readonly refreshBackoffMs: { readonly initial: number; readonly max: number };
+  readonly persist: TokenPersistence | undefined;
 }
 
 const KNOWN_OPTIONS = [
   'refresh', 'store', 'key', 'matchers', 'origins', 'maxReplays', 'refreshSkewMs', 'propagationWindowMs',
   'maxPropagationWaits', 'propagationBackoffMs', 'lockTtlMs', 'refreshTimeoutMs', 'onStoreError', 'logger',
+  'refreshBackoffMs', 'persist',
 ] as const satisfies ReadonlyArray<keyof TokenRefreshOptions>;
 
 type OptionName = (typeof KNOWN_OPTIONS)[number];
@@ -103,7 +127,9 @@ export function resolveOptions(instance: AxiosInstance, options: TokenRefreshOpt
     refreshSkewMs: msOption('', 'refreshSkewMs', given.refreshSkewMs, 60_000, 0),
     propagationWindowMs: msOption('', 'propagationWindowMs', given.propagationWindowMs, 30_000, 0),
     maxPropagationWaits: countOption(given.maxPropagationWaits, 'maxPropagationWaits', 4),
-    propagationBackoffMs: read('propagationBackoffMs', resolveBackoff),
+    propagationBackoffMs: read('propagationBackoffMs', (value) => resolveBackoff('propagationBackoffMs', value, { initial: 500, max: 8_000 })),
+    refreshBackoffMs: read('refreshBackoffMs', (value) => resolveBackoff('refreshBackoffMs', value, { initial: 1_000, max: 60_000 })),
+    persist: read('persist', resolvePersist),
     lockTtlMs,
     refreshTimeoutMs,
     onStoreError: resolveStoreErrorPolicy(given.onStoreError),
@@ -170,14 +196,23 @@ export function originOf(url: string): string | undefined {
   }
 }
 
-function resolveBackoff(value: unknown): { initial: number; max: number } {
-  if (value === undefined) return { initial: 500, max: 8_000 };
+function resolvePersist(value: unknown): TokenPersistence | undefined {
+  if (value === undefined) return undefined;
+  const persist = value as Partial<Record<keyof TokenPersistence, unknown>>;
+  if (typeof value !== 'object' || value === null || typeof persist.load !== 'function' || typeof persist.save !== 'function') {
+    fail('persist', 'an object with load(key) and save(key, token) functions', value);
+  }
+  return value as TokenPersistence;
+}
+
+function resolveBackoff(name: OptionName, value: unknown, fallback: { initial: number; max: number }): { initial: number; max: number } {
+  if (value === undefined) return fallback;
   const backoff = value as { initial?: unknown; max?: unknown };
   const valid =
     typeof value === 'object' && value !== null &&
     typeof backoff.initial === 'number' && Number.isFinite(backoff.initial) && backoff.initial >= 0 &&
     typeof backoff.max === 'number' && Number.isFinite(backoff.max) && backoff.max >= backoff.initial && backoff.max <= MAX_TIMER_MS;
-  if (!valid) fail('propagationBackoffMs', `{ initial, max } with 0 ≤ initial ≤ max ≤ ${MAX_TIMER_MS} (ms)`, value);
+  if (!valid) fail(name, `{ initial, max } with 0 ≤ initial ≤ max ≤ ${MAX_TIMER_MS} (ms)`, value);
   return { initial: backoff.initial as number, max: backoff.max as number };
 }
 

@@ -153,6 +153,7 @@ export async function requestToken(
   let status: number;
   let text: string;
   let location: unknown;
+  let retryAfter: unknown;
   try {
     const response = await endpoint.client.request<string>({
       method: 'POST',
@@ -174,6 +175,7 @@ export async function requestToken(
     status = response.status;
     text = typeof response.data === 'string' ? response.data : String(response.data ?? '');
     location = response.headers?.['location'];
+    retryAfter = response.headers?.['retry-after'];
   } catch (error) {
     if (context.signal.aborted) throw context.signal.reason;
     const tooLarge = (error as { code?: unknown }).code === 'ERR_BAD_RESPONSE' && /maxContentLength/.test(String((error as Error).message));
@@ -191,5 +193,5 @@ export async function requestToken(
       { key: context.key },
     );
   }
-  return parseTokenResponse(status, text, context.key, endpoint.displayUrl, secrets);
+  return parseTokenResponse(status, text, context.key, endpoint.displayUrl, secrets, retryAfter);
 }

@@ -21,7 +21,14 @@ function quotable(text: string, secrets: readonly string[], maxLength: number): 
  * the description is quoted only after `secrets` are scrubbed out of it (an endpoint may echo the
  * refresh token or client secret), control characters removed, and truncated.
  */
-export function parseTokenResponse(status: number, body: string, key: string, tokenUrl: string, secrets: readonly string[] = []): TokenInput {
+export function parseTokenResponse(
+  status: number,
+  body: string,
+  key: string,
+  tokenUrl: string,
+  secrets: readonly string[] = [],
+  retryAfter?: unknown,
+): TokenInput {
   const json = parseObject(body);
   if (status >= 200 && status < 300) {
     if (json === undefined) return malformed(key, tokenUrl, `a body that is not a JSON object (${body.trim() === '' ? 'empty' : 'unparseable'})`);
@@ -33,7 +40,16 @@ export function parseTokenResponse(status: number, body: string, key: string, to
   if ((error !== undefined && REAUTHORIZE_ERRORS.has(error)) || status === 401 || status === 403) {
     throw new ReauthorizationRequiredError(`axios-token-flight: ${what}; the user must authorise again`, { key });
   }
-  throw new RefreshFailedError(`axios-token-flight: ${what}`, { key });
+  throw new RefreshFailedError(`axios-token-flight: ${what}`, { key, retryAfterMs: retryAfterMs(retryAfter) });
+}
+
+/** RFC 9110 §10.2.3 `Retry-After`: delay-seconds or an HTTP date; `undefined` when absent or unreadable. */
+export function retryAfterMs(header: unknown, now = Date.now()): number | undefined {
+  if (typeof header !== 'string' || header.trim() === '') return undefined;
+  const value = header.trim();
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 function toTokenInput(json: Record<string, unknown>, key: string, tokenUrl: string): TokenInput {

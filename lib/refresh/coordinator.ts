@@ -4,17 +4,19 @@ import type { GenericAbortSignal } from 'axios';
 import { ReauthorizationRequiredError, RefreshFailedError, StoreUnavailableError, TokenFlightError } from '../errors';
 import type { TokenFlightEvents, TokenFlightStats } from '../events';
 import type { ResolvedOptions } from '../options';
-import { redactAxiosError, redactRequestBody } from '../redact';
+import { redactError, redactRequestBody } from '../redact';
 import { describe, normaliseTokenInput } from '../token-set';
 import type { RefreshReason, TokenSet } from '../types';
-import { abortable } from './abortable';
+import { abortable, sleep } from './abortable';
+import { FailureMemory } from './failure-memory';
 import type { KnownSecrets } from './known-secrets';
+import { Persistence } from './persistence';
 import { pollDelay } from './policies';
-import { StoreGuard } from './store-guard';
+import { restoredFromDurableCopy } from './restore';
+import { StoreGuard, UNREADABLE, type StoreRead } from './store-guard';
 import { TokenCache, type CacheEntry } from './token-cache';
+import { WakeUps } from './wake-ups';
 
-/** How long an `invalid_grant` answers every further refresh of the same version without a call. */
-const REAUTHORIZATION_MEMORY_MS = 5_000;
 /** Waiters give a lock holder this long past `lockTtlMs` before giving up. */
 const LOCK_WAIT_MARGIN_MS = 2_000;
 /** After a failed background refresh, try again no sooner than this (never past expiry). */
@@ -22,24 +24,34 @@ const BACKGROUND_RETRY_MS = 1_000;
 /** Joining a flight that turns out to answer an older rejection is retried this many times. */
 const MAX_FLIGHT_ATTEMPTS = 3;
 
-interface RememberedFailure {
-  readonly error: ReauthorizationRequiredError;
-  readonly version: number;
-  readonly until: number;
+/** Whether a token read ends the wait (it is a `TokenSet` whenever this says yes). */
+type Satisfies = (token: StoreRead) => boolean;
+
+interface LockOptions {
+  /**
+   * Before refreshing from a token the store did not have (it was restored from this process or
+   * the durable copy), give a refresher whose lock vanished with the store's data time to write
+   * back what the provider gave it: presenting the same refresh token again would be reuse.
+   */
+  readonly graceAfterRestore: boolean;
 }
 
 /**
  * One refresh per token version: in-process through a shared promise per key, across
  * processes through the store's lock, a re-read after taking it, and a fenced write.
- * Also keeps this process's copy of each token so the hot path never calls the store.
+ * Also keeps this process's copy of each token so the hot path never calls the store, and never
+ * lets that copy — or the refresh token it presents — go back to an older version.
  */
 export class RefreshCoordinator {
   readonly #cache: TokenCache;
   readonly #flights = new Map<string, Promise<TokenSet>>();
-  readonly #failures = new Map<string, RememberedFailure>();
-  readonly #wakers = new Map<string, Set<() => void>>();
+  readonly #wakeUps = new WakeUps();
   readonly #guard: StoreGuard;
+  readonly #failures: FailureMemory;
+  readonly #persistence: Persistence | undefined;
   readonly #unsubscribe: (() => void) | undefined;
+  /** Set by `drain()`: no new refresh starts; those already sent finish. */
+  #closing = false;
 
   constructor(
     private readonly options: ResolvedOptions,
@@ -53,6 +65,8 @@ export class RefreshCoordinator {
     this.#guard = new StoreGuard(options.store, options.onStoreError, events, options.logger, secrets, () => {
       void this.#writeBackAfterOutage();
     });
+    this.#failures = new FailureMemory(this.#guard, options.refreshBackoffMs, random);
+    this.#persistence = options.persist === undefined ? undefined : new Persistence(options.persist, events, options.logger, secrets, random);
     this.#unsubscribe = options.store.subscribe?.((key, version) => this.#onChangeNotice(key, version));
   }
 
@@ -93,60 +107,71 @@ export class RefreshCoordinator {
   async setToken(input: unknown, key: string): Promise<TokenSet> {
     const check = normaliseTokenInput(input, null, Date.now());
     if ('problem' in check) throw new TypeError(`axios-token-flight: setToken: ${check.problem}`);
-    const token = await this.#withLock(key, () => false, async (current, owner) => {
-      const result = normaliseTokenInput(input, current, Date.now());
+    const token = await this.#withLock(key, () => false, { graceAfterRestore: false }, async (stored, owner) => {
+      // Numbered above every version this process has seen, so no copy anywhere outranks it.
+      const result = normaliseTokenInput(input, this.#newest(key, stored), Date.now());
       if ('problem' in result) throw new TypeError(`axios-token-flight: setToken: ${result.problem}`);
-      await this.#write(key, result.token, current, owner);
+      await this.#write(key, result.token, stored, owner);
+      await this.#persistence?.save(key, result.token);
       return result.token;
     });
-    this.#failures.delete(key);
+    await this.#failures.clear(key);
     return token;
   }
 
   /** Marks the current version expired (fleet-wide) so the next use refreshes; keeps the refresh token. */
   async invalidate(key: string): Promise<void> {
-    this.#cache.delete(key);
-    this.#failures.delete(key);
-    const seen = await this.#read(key);
+    const seen = this.#newest(key, await this.#read(key));
     if (seen === null) return;
     await this.#withLock(
       key,
       // Someone already replaced the version we meant to invalidate: nothing left to do.
-      (current) => current === null || current.version !== seen.version,
-      async (current, owner) => {
+      (current) => current !== null && current !== UNREADABLE && current.version !== seen.version,
+      { graceAfterRestore: false },
+      async (stored, owner) => {
         const now = Date.now();
-        const expired: TokenSet = { ...(current as TokenSet), expiresAt: now, issuedAt: now, version: seen.version + 1 };
-        await this.#write(key, expired, current, owner);
+        const expired: TokenSet = { ...seen, expiresAt: now, issuedAt: now, version: seen.version + 1 };
+        await this.#write(key, expired, stored, owner);
         return expired;
       },
     );
   }
 
+  /**
+   * Graceful shutdown (`handle.close()`): no new refresh starts, waits for lock holders stop
+   * waiting, and refreshes already sent to the provider finish and are written (and saved) —
+   * bounded by `refreshTimeoutMs` plus a margin for the writes.
+   */
+  async drain(): Promise<void> {
+    this.#closing = true;
+    this.#wakeUps.wakeAll();
+    const bound = this.options.refreshTimeoutMs + LOCK_WAIT_MARGIN_MS;
+    await Promise.race([Promise.allSettled([...this.#flights.values()]), sleep(bound)]);
+    if (this.#persistence !== undefined) await Promise.race([this.#persistence.flush(), sleep(bound)]);
+  }
+
+  /** Immediate teardown (`detach()`, and the end of `close()`): timers, subscription, memory. */
   close(): void {
+    this.#closing = true;
     this.#guard.close();
     this.#unsubscribe?.();
-    for (const wakers of this.#wakers.values()) for (const wake of wakers) wake();
+    this.#wakeUps.wakeAll();
+    this.#persistence?.stop();
+    this.#failures.forgetAll();
     this.#cache.clear();
   }
 
   /**
    * After an outage: tokens this process refreshed while the store was down exist only here, and
-   * the store may still hold the refresh token they replaced (spent, with rotation). Write each
-   * one back unless the store meanwhile got a newer version from another process.
+   * the store may still hold the refresh token they replaced (spent, with rotation). Put each one
+   * back unless the store meanwhile got a newer version from another process.
    */
   async #writeBackAfterOutage(): Promise<void> {
     for (const [key, { token }] of this.#cache.snapshot()) {
       try {
-        await this.#withLock(
-          key,
-          (stored) => stored !== null && stored.version >= token.version,
-          async (stored, owner) => {
-            const next: TokenSet = { ...token, version: Math.max(token.version, (stored?.version ?? 0) + 1) };
-            await this.#write(key, next, stored, owner);
-            this.options.logger?.info('axios-token-flight: wrote back a token refreshed during a store outage', { key, version: next.version });
-            return next;
-          },
-        );
+        if (await this.#guard.restore(key, token)) {
+          this.options.logger?.info('axios-token-flight: wrote back a token the store did not have', { key, version: token.version });
+        }
       } catch {
         // The store failed again: keep the copy and try again when it next answers.
         this.#guard.writeBackLater();
@@ -164,15 +189,14 @@ export class RefreshCoordinator {
   }
 
   #startFlight(key: string, staleVersion: number, rejected: boolean): Promise<TokenSet> {
-    const satisfies = (token: TokenSet | null): token is TokenSet =>
-      token !== null && token.version > staleVersion && Date.now() < this.#cache.accept(key, token).dueAt;
-    const flight = this.#withLock(key, satisfies, (stored, owner) => {
-      // A store that lost its data (a Redis without persistence, restarted) must not make every
-      // customer re-authorise: refresh from this process's last known token instead.
-      const current = stored ?? this.#cache.get(key)?.token ?? null;
-      const reason: RefreshReason = rejected ? 'rejected' : current === null ? 'missing' : 'expiring';
-      return this.#refreshLocked(key, current, stored, reason, owner);
-    }).finally(() => {
+    const satisfies: Satisfies = (token) =>
+      token !== null && token !== UNREADABLE && token.version > staleVersion && Date.now() < this.#cache.accept(key, token).dueAt;
+    const run = async (): Promise<TokenSet> => {
+      // In backoff (or invalid_grant remembered) for the version we hold: answer at once, no store call.
+      this.#failures.checkLocal(key, this.#cache.get(key)?.token.version ?? 0);
+      return this.#withLock(key, satisfies, { graceAfterRestore: true }, (stored, owner) => this.#refreshLocked(key, stored, rejected, owner));
+    };
+    const flight = run().finally(() => {
       if (this.#flights.get(key) === flight) this.#flights.delete(key);
     });
     // Every caller may have aborted its own wait; the flight's rejection must not go unhandled.
@@ -193,23 +217,46 @@ export class RefreshCoordinator {
   /**
    * Poll the store until `done(token)` holds or the lock is ours; with the lock, re-read (another
    * process may have just finished) and only then run `body`. Bounded by `lockTtlMs` + margin, so
-   * a waiter outlives a dead holder's lock and takes over.
+   * a waiter outlives a dead holder's lock and takes over. When the store lost what this process
+   * (or the durable copy) still has, that is put back first — never refreshed from older data.
    */
-  async #withLock(
-    key: string,
-    done: (token: TokenSet | null) => boolean,
-    body: (current: TokenSet | null, owner: string) => Promise<TokenSet>,
-  ): Promise<TokenSet> {
+  async #withLock(key: string, done: Satisfies, { graceAfterRestore }: LockOptions, body: (current: StoreRead, owner: string) => Promise<TokenSet>): Promise<TokenSet> {
     const deadline = Date.now() + this.options.lockTtlMs + LOCK_WAIT_MARGIN_MS;
+    let graceUntil: number | undefined;
+    let loadedDurableCopy = false;
     for (let attempt = 0; ; attempt++) {
-      if (this.lifetime.aborted) throw new CanceledError('axios-token-flight: detached');
+      this.#assertOpen();
       const seen = await this.#read(key);
       if (done(seen)) return seen as TokenSet;
+      const copy = this.#cache.get(key)?.token;
+      if (copy !== undefined && seen !== UNREADABLE && (seen === null || seen.version < copy.version)) {
+        // Restarted empty, or rolled back to older data: put our newer copy back (only if still so).
+        if (await this.#guard.restore(key, copy)) {
+          this.options.logger?.warn('axios-token-flight: the store had lost a token this process holds; restored it', { key, version: copy.version });
+        }
+        if (graceAfterRestore) graceUntil ??= Date.now() + this.options.refreshTimeoutMs;
+        if (done(copy)) return copy;
+        continue;
+      }
+      if (graceUntil !== undefined && Date.now() < graceUntil) {
+        await this.#wakeUps.pause(key, pollDelay(attempt, this.random), this.lifetime);
+        continue;
+      }
       const owner = randomUUID();
       if (await this.#guard.acquireLock(key, owner, this.options.lockTtlMs)) {
         try {
           const current = await this.#read(key);
           if (done(current)) return current as TokenSet;
+          if (this.#persistence !== undefined && !loadedDurableCopy && (current === null || (current === UNREADABLE && copy === undefined))) {
+            // Nothing in the store (cold tenant, emptied store): the durable copy, put in only if still empty.
+            loadedDurableCopy = true;
+            const loaded = await restoredFromDurableCopy(key, this.#persistence, this.#guard, this.#cache, this.secrets);
+            if (loaded !== null) {
+              if (done(loaded)) return loaded;
+              if (graceAfterRestore) graceUntil = Date.now() + this.options.refreshTimeoutMs;
+              continue;
+            }
+          }
           return await body(current, owner);
         } finally {
           await this.#guard.releaseLock(key, owner).catch(() => undefined);
@@ -221,37 +268,33 @@ export class RefreshCoordinator {
           { key },
         );
       }
-      await this.#pause(key, pollDelay(attempt, this.random));
+      await this.#wakeUps.pause(key, pollDelay(attempt, this.random), this.lifetime);
     }
   }
 
-  /** `current` is what the refresh starts from; `stored` is what the store holds (the fence's expected version). */
-  async #refreshLocked(key: string, current: TokenSet | null, stored: TokenSet | null, reason: RefreshReason, owner: string): Promise<TokenSet> {
+  /** Refreshes from the newest token known (the store's, or this process's copy if newer), under the lock. */
+  async #refreshLocked(key: string, stored: StoreRead, rejected: boolean, owner: string): Promise<TokenSet> {
+    const current = this.#newest(key, stored);
+    const storeUnreadable = stored === UNREADABLE && current === null;
+    const reason: RefreshReason = rejected ? 'rejected' : current === null ? 'missing' : 'expiring';
     const fromVersion = current?.version ?? null;
-    const remembered = this.#failures.get(key);
-    if (remembered !== undefined && remembered.until > Date.now() && remembered.version === (fromVersion ?? 0)) {
-      throw remembered.error;
-    }
+    await this.#failures.check(key, fromVersion ?? 0);
     const started = Date.now();
     this.events.emit('refresh-start', { key, reason, fromVersion });
     this.options.logger?.debug('axios-token-flight: refreshing', { key, reason, fromVersion });
+    let token: TokenSet;
     try {
-      const input = await this.#callRefresh(key, current, reason);
-      const result = normaliseTokenInput(input, current, Date.now());
-      if ('problem' in result) {
-        throw new RefreshFailedError(`axios-token-flight: refresh() returned an unusable token: ${result.problem}`, { key });
-      }
-      await this.#writeRefreshed(key, result.token, stored, owner);
-      this.#failures.delete(key);
-      this.stats.refreshes += 1;
-      const durationMs = Date.now() - started;
-      this.events.emit('refreshed', { key, reason, fromVersion, version: result.token.version, durationMs });
-      this.options.logger?.info('axios-token-flight: refreshed', { key, reason, version: result.token.version, durationMs });
-      return result.token;
+      token = await this.#callRefresh(key, current, reason);
     } catch (error) {
-      const failure = toRefreshError(error, key);
-      if (failure instanceof ReauthorizationRequiredError) {
-        this.#failures.set(key, { error: failure, version: fromVersion ?? 0, until: Date.now() + REAUTHORIZATION_MEMORY_MS });
+      let failure = toRefreshError(error, key);
+      if (storeUnreadable && failure instanceof ReauthorizationRequiredError) {
+        // No refresh token because the store could not be read, not because the grant is gone.
+        failure = new StoreUnavailableError(
+          `axios-token-flight: the token store could not be read and this process holds no copy of "${key}"; try again when the store answers`,
+          { key, cause: failure },
+        );
+      } else {
+        failure = await this.#failures.record(key, fromVersion ?? 0, failure);
       }
       this.stats.refreshFailures += 1;
       const durationMs = Date.now() - started;
@@ -259,49 +302,76 @@ export class RefreshCoordinator {
       this.options.logger?.warn('axios-token-flight: refresh failed', { key, reason, code: failure.code, durationMs });
       throw failure;
     }
+    const written = await this.#writeRefreshed(key, token, stored === UNREADABLE ? null : stored, owner);
+    await this.#persistence?.save(key, written);
+    await this.#failures.clear(key);
+    this.stats.refreshes += 1;
+    const durationMs = Date.now() - started;
+    this.events.emit('refreshed', { key, reason, fromVersion, version: written.version, durationMs });
+    this.options.logger?.info('axios-token-flight: refreshed', { key, reason, version: written.version, durationMs });
+    return written;
   }
 
-  async #callRefresh(key: string, current: TokenSet | null, reason: RefreshReason): Promise<unknown> {
+  /** Calls `refresh` with a timeout; the answer, checked and numbered as the next version. */
+  async #callRefresh(key: string, current: TokenSet | null, reason: RefreshReason): Promise<TokenSet> {
     const controller = new AbortController();
     const { refreshTimeoutMs } = this.options;
     const timer = setTimeout(() => {
       controller.abort(new RefreshFailedError(`axios-token-flight: refresh did not settle within refreshTimeoutMs (${refreshTimeoutMs} ms)`, { key }));
     }, refreshTimeoutMs);
-    const onDetach = (): void => controller.abort(new CanceledError('axios-token-flight: detached'));
-    this.lifetime.addEventListener('abort', onDetach);
+    // Not aborted by detach() or close(): a refresh already sent may already have rotated the refresh
+    // token at the provider, and its answer must be written, not dropped.
     const context = Object.freeze({ key, current, reason, signal: controller.signal });
     const aborted = new Promise<never>((_, reject) => {
       controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
     });
+    let input: unknown;
     try {
-      return await Promise.race([Promise.resolve().then(() => this.options.refresh(context)), aborted]);
+      input = await Promise.race([Promise.resolve().then(() => this.options.refresh(context)), aborted]);
     } finally {
       clearTimeout(timer);
-      this.lifetime.removeEventListener('abort', onDetach);
     }
+    const result = normaliseTokenInput(input, current, Date.now());
+    if ('problem' in result) throw new RefreshFailedError(`axios-token-flight: refresh() returned an unusable token: ${result.problem}`, { key });
+    return result.token;
   }
 
   /**
    * The provider has already answered, and with rotation the refresh token we presented is spent:
-   * if the store dies before the write lands, these tokens may be the only valid ones anywhere.
-   * Keep them and write them back when the store answers, rather than throw them away.
+   * these tokens may be the only valid ones anywhere. If the fenced write cannot land — the store
+   * failed, or the lock vanished with the store's data — they are put back (`restore`: only if the
+   * store has nothing newer) or kept in-process and written back when the store answers; never dropped.
    */
-  async #writeRefreshed(key: string, next: TokenSet, stored: TokenSet | null, owner: string): Promise<void> {
+  async #writeRefreshed(key: string, next: TokenSet, stored: TokenSet | null, owner: string): Promise<TokenSet> {
+    this.secrets.remember(key, next);
+    let written: boolean;
     try {
-      await this.#write(key, next, stored, owner);
+      written = await this.#guard.compareAndSet(key, next, stored?.version ?? 0, owner);
     } catch (error) {
       if (!(error instanceof StoreUnavailableError)) throw error;
       this.#cache.accept(key, next);
       this.#guard.writeBackLater();
       this.options.logger?.warn('axios-token-flight: refreshed, but the store failed; keeping the new tokens in-process until it answers', { key });
+      return next;
     }
+    if (written || (await this.#guard.restore(key, next))) {
+      this.#cache.accept(key, next);
+      return next;
+    }
+    // Another process wrote a version at least as new while our lock had lapsed: adopt it.
+    const latest = await this.#read(key);
+    if (latest !== null && latest !== UNREADABLE && latest.version >= next.version) return latest;
+    this.#cache.accept(key, next);
+    this.#guard.writeBackLater();
+    return next;
   }
 
   /** Fenced write: succeeds only while we hold the lock and the store still has `current`'s version. */
-  async #write(key: string, next: TokenSet, current: TokenSet | null, owner: string): Promise<void> {
+  async #write(key: string, next: TokenSet, current: StoreRead, owner: string): Promise<void> {
     // Known before the store sees them: a failing write's error (ioredis quotes its arguments) is scrubbed of them.
     this.secrets.remember(key, next);
-    const written = await this.#guard.compareAndSet(key, next, current?.version ?? 0, owner);
+    const expected = current === null || current === UNREADABLE ? 0 : current.version;
+    const written = await this.#guard.compareAndSet(key, next, expected, owner);
     if (!written) {
       throw new RefreshFailedError(
         `axios-token-flight: the refresh lock for "${key}" expired or the token changed before the new token could be written (is lockTtlMs long enough?)`,
@@ -311,39 +381,30 @@ export class RefreshCoordinator {
     this.#cache.accept(key, next);
   }
 
-  async #read(key: string): Promise<TokenSet | null> {
-    const token = await this.#guard.get(key, () => this.#cache.get(key)?.token ?? null);
-    // An empty answer keeps this process's copy: it may be the only surviving refresh token.
-    if (token !== null) {
+  async #read(key: string): Promise<StoreRead> {
+    const token = await this.#guard.read(key);
+    // An empty (or unreadable) answer keeps this process's copy: it may be the only surviving refresh token.
+    if (token !== null && token !== UNREADABLE) {
       this.secrets.remember(key, token);
       this.#cache.accept(key, token);
     }
     return token;
   }
 
-  #onChangeNotice(key: string, version: number | undefined): void {
-    this.#cache.markChanged(key, version);
-    const wakers = this.#wakers.get(key);
-    if (wakers !== undefined) for (const wake of wakers) wake();
+  /** The newest token known for `key`: what the store answered, or this process's copy when that is newer. */
+  #newest(key: string, stored: StoreRead): TokenSet | null {
+    const copy = this.#cache.get(key)?.token ?? null;
+    if (stored === null || stored === UNREADABLE) return copy;
+    return copy !== null && copy.version > stored.version ? copy : stored;
   }
 
-  /** Sleeps `ms`, or less if a change notice for `key` arrives or the plugin is detached. */
-  #pause(key: string, ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      let wakers = this.#wakers.get(key);
-      if (wakers === undefined) this.#wakers.set(key, (wakers = new Set()));
-      const set = wakers;
-      const wake = (): void => {
-        clearTimeout(timer);
-        set.delete(wake);
-        if (set.size === 0) this.#wakers.delete(key);
-        this.lifetime.removeEventListener('abort', wake);
-        resolve();
-      };
-      const timer = setTimeout(wake, ms);
-      set.add(wake);
-      this.lifetime.addEventListener('abort', wake);
-    });
+  #assertOpen(): void {
+    if (this.lifetime.aborted || this.#closing) throw new CanceledError('axios-token-flight: closed');
+  }
+
+  #onChangeNotice(key: string, version: number | undefined): void {
+    this.#cache.markChanged(key, version);
+    this.#wakeUps.wake(key);
   }
 }
 
@@ -351,11 +412,11 @@ export class RefreshCoordinator {
 function toRefreshError(error: unknown, key: string): TokenFlightError {
   if (error instanceof TokenFlightError) return error;
   if (error instanceof CanceledError) {
-    return new RefreshFailedError('axios-token-flight: refresh was cancelled because the plugin was detached', { key });
+    return new RefreshFailedError('axios-token-flight: refresh was cancelled', { key });
   }
   // The cause may be the user's own axios call to a token endpoint: its body holds the refresh
   // token and client secret, its headers Basic credentials.
-  redactRequestBody(redactAxiosError(error));
+  redactRequestBody(redactError(error));
   const name = error instanceof Error ? error.name : describe(error);
   return new RefreshFailedError(`axios-token-flight: refresh() threw (${name}); see \`cause\``, { key, cause: error });
 }

@@ -23,6 +23,11 @@ export function propagationDelay(attempt: number, backoff: { initial: number; ma
   return Math.round(base * (1 - BACKOFF_JITTER + 2 * BACKOFF_JITTER * random()));
 }
 
+/** Wait after the `attempts`-th consecutive failed refresh (1-based): doubles from `initial`, capped at `max`, ±20 % jitter. */
+export function backoffDelay(attempts: number, backoff: { initial: number; max: number }, random: () => number): number {
+  return propagationDelay(Math.max(0, attempts - 1), backoff, random);
+}
+
 /** Poll delays for a process waiting on another's refresh: fast at first, then backing off. */
 export function pollDelay(attempt: number, random: () => number): number {
   const base = Math.min(250, 10 * 2 ** attempt);

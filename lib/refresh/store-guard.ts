@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { StoreUnavailableError } from '../errors';
 import type { TokenFlightEvents } from '../events';
-import type { TokenStore } from '../stores/token-store';
 import { redactError } from '../redact';
+import { TokenDecodeError } from '../stores/token-codec';
+import type { RefreshFailureRecord, TokenStore } from '../stores/token-store';
 import type { Logger, TokenSet } from '../types';
 import type { KnownSecrets } from './known-secrets';
 
@@ -9,13 +11,23 @@ import type { KnownSecrets } from './known-secrets';
 const RECOVERY_PROBE_MS = 1_000;
 /** While only this process holds rotated tokens, check far more often: others may refresh from spent ones. */
 const WRITE_BACK_PROBE_MS = 200;
+/** Lock lifetime when `restore` is emulated with the lock for a store that lacks it. */
+const EMULATED_RESTORE_LOCK_MS = 5_000;
+
+/** What a read answers when the store could not be asked (degraded, `'local'`): "don't know", not "nothing". */
+export const UNREADABLE = Symbol('axios-token-flight.unreadable');
+export type StoreRead = TokenSet | null | typeof UNREADABLE;
 
 /**
  * Applies the `onStoreError` policy around every store call.
- * `'local'`: a failed call falls back to this process's own copy (`fallback`) and the handle
- * announces `store-degraded` once. From then on calls go straight to the fallback, and a probe
- * every second asks the store; when it answers, the handle announces `store-recovered`.
+ * `'local'`: a failed call is answered locally (reads: `UNREADABLE`; lock: granted, in-process
+ * single-flight being all that is left; writes: kept in-process) and the handle announces
+ * `store-degraded` once. From then on calls are answered locally at once (a hung store would make
+ * each wait out its timeout), and a probe every second asks the store; when it answers, the handle
+ * announces `store-recovered`.
  * `'fail'`: the call rejects with `StoreUnavailableError`.
+ * Either way, a value that cannot be decoded is that credential's problem alone: a
+ * `StoreUnavailableError` for its key, with no effect on the circuit.
  */
 export class StoreGuard {
   #degradedSince: number | undefined;
@@ -51,13 +63,21 @@ export class StoreGuard {
     return this.#degradedSince !== undefined;
   }
 
-  get(key: string, fallback: () => TokenSet | null): Promise<TokenSet | null> {
-    return this.#run('get', key, () => this.store.get(key), fallback);
+  read(key: string): Promise<StoreRead> {
+    return this.#run<StoreRead>('get', key, () => this.store.get(key), () => UNREADABLE);
   }
 
   compareAndSet(key: string, next: TokenSet, expectedVersion: number, owner: string): Promise<boolean> {
     // Degraded: the write lands only in this process's copy, which the caller keeps anyway.
     return this.#run('compareAndSet', key, () => this.store.compareAndSet(key, next, expectedVersion, owner), () => true);
+  }
+
+  /** Writes `token` only if the store holds nothing or an older version. Degraded: not written (written back later). */
+  restore(key: string, token: TokenSet): Promise<boolean> {
+    return this.#run('restore', key, () => (this.store.restore === undefined ? this.#restoreWithLock(key, token) : this.store.restore(key, token)), () => {
+      this.writeBackLater();
+      return false;
+    });
   }
 
   acquireLock(key: string, owner: string, ttlMs: number): Promise<boolean> {
@@ -67,6 +87,30 @@ export class StoreGuard {
 
   releaseLock(key: string, owner: string): Promise<boolean> {
     return this.#run('releaseLock', key, () => this.store.releaseLock(key, owner), () => true);
+  }
+
+  /** Failure records are hints: a store that cannot be asked, or lacks them, means "none". */
+  async getRefreshFailure(key: string): Promise<RefreshFailureRecord | null> {
+    if (this.store.getRefreshFailure === undefined || this.#degradedSince !== undefined) return null;
+    return this.store.getRefreshFailure(key).catch(() => null);
+  }
+
+  async setRefreshFailure(key: string, record: RefreshFailureRecord | null): Promise<void> {
+    if (this.store.setRefreshFailure === undefined || this.#degradedSince !== undefined) return;
+    await this.store.setRefreshFailure(key, record).catch(() => undefined);
+  }
+
+  /** `restore` for a store that lacks it: under the lock, only if still empty or older. */
+  async #restoreWithLock(key: string, token: TokenSet): Promise<boolean> {
+    const owner = randomUUID();
+    if (!(await this.store.acquireLock(key, owner, EMULATED_RESTORE_LOCK_MS))) return false;
+    try {
+      const stored = await this.store.get(key);
+      if (stored !== null && stored.version >= token.version) return false;
+      return await this.store.compareAndSet(key, token, stored?.version ?? 0, owner);
+    } finally {
+      await this.store.releaseLock(key, owner).catch(() => undefined);
+    }
   }
 
   async #run<T>(operation: string, key: string, call: () => Promise<T>, fallback: () => T, probing = false): Promise<T> {
@@ -79,6 +123,11 @@ export class StoreGuard {
       result = await call();
     } catch (failure) {
       const error = redactError(failure, this.secrets.forKey(key));
+      if (error instanceof TokenDecodeError) {
+        // One bad value (another encryptionKey, tampering) is that key's problem: the store answered.
+        this.#markRecovered();
+        throw new StoreUnavailableError(`axios-token-flight: the stored token for "${key}" cannot be read: ${error.message}`, { key, cause: error });
+      }
       if (this.policy === 'fail') {
         throw new StoreUnavailableError(`axios-token-flight: token store failed during ${operation}`, { key, cause: error });
       }

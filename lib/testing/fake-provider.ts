@@ -24,6 +24,8 @@ export interface FakeProviderBehaviour {
   tokenFaultCount: number;
   /** Answers for the next protected-API requests, one consumed per request, whatever the token; then normal answers. @default [] */
   apiScript: ApiScriptStep[];
+  /** With `tokenFault: 'server-error'`, a `Retry-After` header (seconds) on the 503. @default none */
+  retryAfterSeconds: number | undefined;
 }
 
 export interface FakeProviderStats {
@@ -70,6 +72,7 @@ export async function startFakeProvider(initial: Partial<FakeProviderBehaviour> 
     rotateRefreshTokens: true,
     tokenFault: 'none',
     tokenFaultCount: Number.POSITIVE_INFINITY,
+    retryAfterSeconds: undefined,
     ...initial,
     apiScript: [...(initial.apiScript ?? [])],
   };
@@ -97,7 +100,7 @@ export async function startFakeProvider(initial: Partial<FakeProviderBehaviour> 
         case 'timeout':
           return; // never answered (closed with the server)
         case 'server-error':
-          return send(res, 503, { error: 'temporarily_unavailable' });
+          return send(res, 503, { error: 'temporarily_unavailable' }, behaviour.retryAfterSeconds === undefined ? {} : { 'retry-after': String(behaviour.retryAfterSeconds) });
         case 'malformed':
           return send(res, 200, '<html><body>Gateway says hello</body></html>');
         case 'invalid_grant':

@@ -1,0 +1,156 @@
+/**
+ * A credential is never burned or reported dead because of what happened to the store: an outage,
+ * one undecodable value, a rollback to older data, a tampered version field, or a restart that
+ * emptied it while a refresh was in flight. Real redis-server, a provider that rotates refresh
+ * tokens and revokes the family on reuse (as Auth0 / Okta do).
+ */
+import { randomBytes } from 'node:crypto';
+import axios, { type AxiosInstance } from 'axios';
+import {
+  attachTokenRefresh,
+  oauth2,
+  RedisTokenStore,
+  StoreUnavailableError,
+  TokenFlightError,
+  type TokenRefreshHandle,
+  type TokenRefreshOptions,
+} from '../lib';
+import { startFakeProvider, startRedisServer, type FakeProvider, type RedisServer } from '../lib/testing';
+import { createRedis } from './helpers/redis-client';
+
+jest.setTimeout(30_000);
+
+let redis: RedisServer;
+let provider: FakeProvider;
+const cleanups: Array<() => unknown> = [];
+
+beforeEach(async () => {
+  [redis, provider] = await Promise.all([startRedisServer(), startFakeProvider()]);
+});
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  await provider.close();
+  await redis.stop();
+});
+
+interface Process {
+  readonly api: AxiosInstance;
+  readonly handle: TokenRefreshHandle;
+  readonly redis: ReturnType<typeof createRedis>;
+}
+
+/** One process of the fleet: its own Redis connection, store and plugin, on the shared Redis. */
+function process_(options: Partial<TokenRefreshOptions> & { encryptionKey?: Buffer } = {}): Process {
+  const { encryptionKey, ...plugin } = options;
+  const client = createRedis(redis.port);
+  client.on?.('error', () => undefined);
+  const api = axios.create({ baseURL: provider.url });
+  const handle = attachTokenRefresh(api, {
+    store: new RedisTokenStore(client, { prefix: 'd', commandTimeoutMs: 300, ...(encryptionKey === undefined ? {} : { encryptionKey }) }),
+    refresh: oauth2.refreshTokenGrant({ tokenUrl: provider.tokenUrl, clientId: 'c', clientSecret: 's' }),
+    lockTtlMs: 3_000,
+    refreshTimeoutMs: 1_500,
+    ...plugin,
+  });
+  cleanups.push(() => client.disconnect(), () => handle.detach());
+  return { api, handle, redis: client };
+}
+
+const settle = (promise: Promise<unknown>): Promise<unknown> => promise.then((r) => r, (e: unknown) => e);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('store outages are retryable, per key', () => {
+  it('a credential this process never cached, while the store does not answer: StoreUnavailableError (retryable), not "re-authorise"; fine once it answers', async () => {
+    const seeder = process_();
+    await seeder.handle.setToken(provider.authorize(), 'tenant-7');
+    const worker = process_();
+    await worker.api.get('/api/warm', { tokenFlight: { key: 'tenant-1' } }).catch(() => undefined); // the store is known to work
+
+    redis.pause();
+    const during = await settle(worker.api.get('/api/x', { tokenFlight: { key: 'tenant-7' } }));
+    redis.resume();
+
+    expect(during).toBeInstanceOf(StoreUnavailableError);
+    expect((during as TokenFlightError).retryable).toBe(true);
+    expect(provider.stats.reuseDetections).toBe(0);
+    // Not remembered as a dead grant: once the store answers, the stored token is used.
+    await sleep(1_200); // the recovery probe runs every second
+    const after = await worker.api.get('/api/x', { tokenFlight: { key: 'tenant-7' } });
+    expect(after.status).toBe(200);
+    expect(provider.stats.refreshes).toBe(0);
+  });
+
+  it('one value that cannot be decoded fails only its own key: other keys keep working, no store-degraded', async () => {
+    const ours = randomBytes(32);
+    await process_({ encryptionKey: randomBytes(32) }).handle.setToken(provider.authorize(), 'written-with-another-key');
+    await process_({ encryptionKey: ours }).handle.setToken(provider.authorize(), 'healthy');
+    const reader = process_({ encryptionKey: ours }); // caches nothing yet: every key is read from Redis
+    const degraded: unknown[] = [];
+    reader.handle.events.on('store-degraded', (event) => degraded.push(event));
+
+    const foreign = await settle(reader.api.get('/api/x', { tokenFlight: { key: 'written-with-another-key' } }));
+    const healthy = await reader.api.get('/api/x', { tokenFlight: { key: 'healthy' } });
+
+    expect(foreign).toBeInstanceOf(StoreUnavailableError);
+    expect((foreign as Error).message).toMatch(/the stored token for "written-with-another-key" cannot be read: .*wrong encryptionKey/);
+    expect(healthy.status).toBe(200);
+    expect(degraded).toEqual([]);
+    expect(provider.stats.tokenRequests).toHaveLength(0);
+  });
+});
+
+describe('a process never presents a refresh token older than the newest it has seen', () => {
+  it('Redis rolled back to a snapshot taken before a rotation: the newer copy is written back and refreshed from, no reuse', async () => {
+    const worker = process_();
+    await worker.handle.setToken(provider.authorize());
+    const snapshot = (await worker.redis.call('HGETALL', 'd:{default}:token')) as unknown;
+    const fields = Array.isArray(snapshot) ? snapshot.map(String) : Object.entries(snapshot as Record<string, string>).flat();
+    provider.revokeAccessTokens();
+    await worker.api.get('/api/first'); // 401 → refresh RT1 → RT2 (version 2)
+
+    await worker.redis.call('HSET', 'd:{default}:token', ...fields); // failover to a replica that missed the write
+    provider.revokeAccessTokens();
+    const response = await worker.api.get('/api/second'); // 401 again: refresh from RT2, not the spent RT1
+
+    expect(response.status).toBe(200);
+    expect(provider.stats.reuseDetections).toBe(0);
+    expect(provider.stats.refreshes).toBe(2);
+    expect((await worker.handle.getToken()).version).toBe(3);
+  });
+
+  it('a raised version field in Redis (encrypted store) is detected: nothing is refreshed, nothing spent, the error is retryable', async () => {
+    const worker = process_({ encryptionKey: randomBytes(32) });
+    await worker.handle.setToken(provider.authorize());
+    await worker.redis.call('HSET', 'd:{default}:token', 'v', '999');
+    provider.revokeAccessTokens();
+
+    const error = await settle(worker.api.get('/api/x'));
+
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect((error as TokenFlightError).retryable).toBe(true);
+    expect(provider.stats.tokenRequests).toHaveLength(0);
+    expect(provider.stats.reuseDetections).toBe(0);
+  });
+
+  it('Redis restarted empty while another process was refreshing: the refresher writes back, the other waits for it instead of spending the same refresh token', async () => {
+    provider.setBehaviour({ tokenLatencyMs: 800 });
+    const refresher = process_();
+    const other = process_();
+    await refresher.handle.setToken(provider.authorize());
+    await other.api.get('/api/warm'); // both processes hold version 1
+    provider.revokeAccessTokens();
+
+    const first = settle(refresher.api.get('/api/a')); // refresh sent: the provider answers in 800 ms
+    await sleep(200);
+    await redis.kill();
+    await redis.start(); // empty: the token and the refresher's lock are gone
+    await sleep(100);
+    const second = settle(other.api.get('/api/b'));
+
+    const [a, b] = await Promise.all([first, second]);
+    expect(provider.stats.reuseDetections).toBe(0);
+    expect(provider.stats.refreshes).toBe(1);
+    expect([a, b].map((r) => (axios.isAxiosError(r) ? r.response?.status : (r as { status?: number }).status ?? (r as Error).name))).toEqual([200, 200]);
+    expect((await other.handle.getToken()).version).toBe(2);
+  });
+});

@@ -1,0 +1,35 @@
+/**
+ * Pauses of processes waiting on another's refresh, cut short by a change notice for their key
+ * (pub/sub is only a hint: the pause always ends by itself), by `detach()`, or by `close()`.
+ */
+export class WakeUps {
+  readonly #wakers = new Map<string, Set<() => void>>();
+
+  /** Sleeps `ms`, or less if `wake(key)` / `wakeAll()` is called or `lifetime` aborts. */
+  pause(key: string, ms: number, lifetime: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      let wakers = this.#wakers.get(key);
+      if (wakers === undefined) this.#wakers.set(key, (wakers = new Set()));
+      const set = wakers;
+      const wake = (): void => {
+        clearTimeout(timer);
+        set.delete(wake);
+        if (set.size === 0 && this.#wakers.get(key) === set) this.#wakers.delete(key);
+        lifetime.removeEventListener('abort', wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      set.add(wake);
+      lifetime.addEventListener('abort', wake);
+    });
+  }
+
+  wake(key: string): void {
+    const wakers = this.#wakers.get(key);
+    if (wakers !== undefined) for (const wake of [...wakers]) wake();
+  }
+
+  wakeAll(): void {
+    for (const wakers of [...this.#wakers.values()]) for (const wake of [...wakers]) wake();
+  }
+}
