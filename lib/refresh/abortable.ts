@@ -47,3 +47,16 @@ export function sleep(ms: number, ...signals: AnySignal[]): Promise<void> {
 function canceled(): CanceledError<unknown> {
   return new CanceledError('axios-token-flight: the wait was aborted');
 }
+
+/** Waits for `promise` to settle, or `ms` at most; the timer never outlives the wait (a shutdown must not hang on it). */
+export async function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  try {
+    await Promise.race([promise.then(() => undefined, () => undefined), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -7,7 +7,7 @@ import type { ResolvedOptions } from '../options';
 import { redactError, redactRequestBody } from '../redact';
 import { describe, normaliseTokenInput } from '../token-set';
 import type { RefreshReason, TokenSet } from '../types';
-import { abortable, sleep } from './abortable';
+import { abortable, settleWithin } from './abortable';
 import { FailureMemory } from './failure-memory';
 import type { KnownSecrets } from './known-secrets';
 import { Persistence } from './persistence';
@@ -146,8 +146,8 @@ export class RefreshCoordinator {
     this.#closing = true;
     this.#wakeUps.wakeAll();
     const bound = this.options.refreshTimeoutMs + LOCK_WAIT_MARGIN_MS;
-    await Promise.race([Promise.allSettled([...this.#flights.values()]), sleep(bound)]);
-    if (this.#persistence !== undefined) await Promise.race([this.#persistence.flush(), sleep(bound)]);
+    await settleWithin(Promise.allSettled([...this.#flights.values()]), bound);
+    if (this.#persistence !== undefined) await settleWithin(this.#persistence.flush(), bound);
   }
 
   /** Immediate teardown (`detach()`, and the end of `close()`): timers, subscription, memory. */
