@@ -81,15 +81,15 @@ export function describeTokenStoreContract(name: string, open: () => Promise<{ s
       expect(await store.compareAndSet(key, token(6), 5, 'owner-a')).toBe(true);
     });
 
-    it('keeps a refresh-failure record until it expires, and clears it on request (when it offers them)', async () => {
+    it('keeps a refresh-failure record until rememberUntil, and clears it on request (when it offers them)', async () => {
       if (store.getRefreshFailure === undefined || store.setRefreshFailure === undefined) return;
       expect(await store.getRefreshFailure(key)).toBeNull();
-      const record = { kind: 'backoff' as const, version: 2, attempts: 3, until: Date.now() + 150 };
+      const record = { kind: 'backoff' as const, version: 2, attempts: 3, until: Date.now() + 50, rememberUntil: Date.now() + 150 };
       await store.setRefreshFailure(key, record);
       expect(await store.getRefreshFailure(key)).toEqual(record);
       await new Promise((resolve) => setTimeout(resolve, 250));
       expect(await store.getRefreshFailure(key)).toBeNull();
-      await store.setRefreshFailure(key, { kind: 'reauthorize', version: 2, attempts: 1, until: Date.now() + 60_000 });
+      await store.setRefreshFailure(key, { kind: 'reauthorize', version: 2, attempts: 1, until: Date.now() + 60_000, rememberUntil: Date.now() + 60_000 });
       await store.setRefreshFailure(key, null);
       expect(await store.getRefreshFailure(key)).toBeNull();
     });

@@ -30,7 +30,7 @@ export class FailureMemory {
 
   /** Throws the remembered error if refreshing `version` of `key` is held back. No store call. */
   checkLocal(key: string, version: number): void {
-    const record = this.#fresh(key);
+    const record = this.#remembered(key);
     if (record !== undefined) throwIfBlocking(record, key, version);
   }
 
@@ -38,7 +38,7 @@ export class FailureMemory {
   async check(key: string, version: number): Promise<void> {
     this.checkLocal(key, version);
     const shared = await this.guard.getRefreshFailure(key);
-    if (shared === null || shared.until <= Date.now()) return;
+    if (shared === null || shared.rememberUntil <= Date.now()) return;
     this.#remember(key, shared);
     throwIfBlocking(shared, key, version);
   }
@@ -49,13 +49,15 @@ export class FailureMemory {
     let record: RefreshFailureRecord;
     let error = failure;
     if (failure instanceof ReauthorizationRequiredError) {
-      record = { kind: 'reauthorize', version, attempts: 1, until: now + REAUTHORIZATION_MEMORY_MS };
+      const until = now + REAUTHORIZATION_MEMORY_MS;
+      record = { kind: 'reauthorize', version, attempts: 1, until, rememberUntil: until };
     } else if (failure instanceof RefreshFailedError) {
-      const previous = this.#fresh(key) ?? (await this.guard.getRefreshFailure(key)) ?? undefined;
+      const previous = this.#remembered(key) ?? (await this.guard.getRefreshFailure(key)) ?? undefined;
       const attempts = previous?.kind === 'backoff' && previous.version === version ? previous.attempts + 1 : 1;
       const retryAfter = failure.retryAfterMs === undefined ? 0 : Math.min(failure.retryAfterMs, MAX_RETRY_AFTER_MS);
       const delayMs = Math.max(backoffDelay(attempts, this.backoff, this.random), retryAfter);
-      record = { kind: 'backoff', version, attempts, until: now + delayMs };
+      // Remembered past the window, so a failure right after it doubles the wait instead of restarting it.
+      record = { kind: 'backoff', version, attempts, until: now + delayMs, rememberUntil: now + delayMs + this.backoff.max };
       error = new RefreshFailedError(failure.message, { key, cause: failure.cause, retryAfterMs: delayMs });
     } else {
       return failure;
@@ -80,10 +82,10 @@ export class FailureMemory {
     return this.#local.size;
   }
 
-  #fresh(key: string): RefreshFailureRecord | undefined {
+  #remembered(key: string): RefreshFailureRecord | undefined {
     const record = this.#local.get(key);
     if (record === undefined) return undefined;
-    if (record.until > Date.now()) return record;
+    if (record.rememberUntil > Date.now()) return record;
     this.#local.delete(key);
     return undefined;
   }
@@ -97,7 +99,7 @@ export class FailureMemory {
   /** Drops expired records, and the oldest ones if that is not enough (Map order is insertion order). */
   #prune(): void {
     const now = Date.now();
-    for (const [key, record] of this.#local) if (record.until <= now) this.#local.delete(key);
+    for (const [key, record] of this.#local) if (record.rememberUntil <= now) this.#local.delete(key);
     for (const key of this.#local.keys()) {
       if (this.#local.size < MAX_LOCAL_RECORDS) break;
       this.#local.delete(key);
@@ -106,7 +108,7 @@ export class FailureMemory {
 }
 
 function throwIfBlocking(record: RefreshFailureRecord, key: string, version: number): void {
-  if (record.version !== version) return;
+  if (record.version !== version || record.until <= Date.now()) return;
   const retryAfterMs = Math.max(0, record.until - Date.now());
   if (record.kind === 'reauthorize') {
     throw new ReauthorizationRequiredError(

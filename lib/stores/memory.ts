@@ -49,7 +49,7 @@ export class MemoryTokenStore implements TokenStore {
   async getRefreshFailure(key: string): Promise<RefreshFailureRecord | null> {
     const record = this.#failures.get(key);
     if (record === undefined) return null;
-    if (record.until > Date.now()) return record;
+    if (record.rememberUntil > Date.now()) return record;
     this.#failures.delete(key);
     return null;
   }

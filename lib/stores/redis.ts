@@ -118,7 +118,7 @@ export class RedisTokenStore implements TokenStore {
       await this.#command('DEL', this.failureKey(key));
       return;
     }
-    const ttlMs = Math.max(1, Math.ceil(record.until - Date.now()));
+    const ttlMs = Math.max(1, Math.ceil(record.rememberUntil - Date.now()));
     await this.#command('SET', this.failureKey(key), JSON.stringify(record), 'PX', ttlMs);
   }
 
@@ -180,7 +180,9 @@ function parseFailure(text: string): RefreshFailureRecord | null {
     const value = JSON.parse(text) as Partial<Record<keyof RefreshFailureRecord, unknown>>;
     const valid =
       (value.kind === 'backoff' || value.kind === 'reauthorize') &&
-      Number.isInteger(value.version) && Number.isInteger(value.attempts) && typeof value.until === 'number' && Number.isFinite(value.until);
+      Number.isInteger(value.version) && Number.isInteger(value.attempts) &&
+      typeof value.until === 'number' && Number.isFinite(value.until) &&
+      typeof value.rememberUntil === 'number' && Number.isFinite(value.rememberUntil);
     return valid ? (value as RefreshFailureRecord) : null;
   } catch {
     return null;

@@ -16,6 +16,11 @@ export interface RefreshFailureRecord {
   readonly attempts: number;
   /** Epoch milliseconds until which no process should try again. */
   readonly until: number;
+  /**
+   * Epoch milliseconds until which the store keeps the record (≥ `until`): a failure soon after the
+   * window ends still counts as consecutive, so the wait keeps doubling.
+   */
+  readonly rememberUntil: number;
 }
 
 /**
@@ -63,7 +68,7 @@ export interface TokenStore {
 
   /**
    * Optional: records (or with `null`, clears) the failure memory for `key`; it must expire by itself
-   * at `record.until`. Without these two methods each process keeps its own memory.
+   * at `record.rememberUntil`. Without these two methods each process keeps its own memory.
    */
   setRefreshFailure?(key: string, record: RefreshFailureRecord | null): Promise<void>;
 }
