@@ -29,7 +29,13 @@ it('a store that lost its data is re-seeded from the in-process copy, instead of
   provider = await startFakeProvider();
   const store = new ForgetfulStore();
   const client = axios.create({ baseURL: provider.url });
-  const handle = attachTokenRefresh(client, { store, refresh: oauth2.refreshTokenGrant({ tokenUrl: provider.tokenUrl, clientId: 'c', clientSecret: 's' }) });
+  const handle = attachTokenRefresh(client, {
+    store,
+    refresh: oauth2.refreshTokenGrant({ tokenUrl: provider.tokenUrl, clientId: 'c', clientSecret: 's' }),
+    // The wait for another refresher's write-back after putting a lost token back lasts refreshTimeoutMs.
+    refreshTimeoutMs: 500,
+    lockTtlMs: 2_000,
+  });
   try {
     await handle.setToken(provider.authorize());
     await client.get('/before');

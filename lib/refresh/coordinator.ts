@@ -12,7 +12,7 @@ import { FailureMemory } from './failure-memory';
 import type { KnownSecrets } from './known-secrets';
 import { Persistence } from './persistence';
 import { pollDelay } from './policies';
-import { restoredFromDurableCopy } from './restore';
+import { recoverLostToken, type RecoveryDeps } from './recovery';
 import { StoreGuard, UNREADABLE, type StoreRead } from './store-guard';
 import { TokenCache, type CacheEntry } from './token-cache';
 import { WakeUps } from './wake-ups';
@@ -28,12 +28,8 @@ const MAX_FLIGHT_ATTEMPTS = 3;
 type Satisfies = (token: StoreRead) => boolean;
 
 interface LockOptions {
-  /**
-   * Before refreshing from a token the store did not have (it was restored from this process or
-   * the durable copy), give a refresher whose lock vanished with the store's data time to write
-   * back what the provider gave it: presenting the same refresh token again would be reuse.
-   */
-  readonly graceAfterRestore: boolean;
+  /** Put back what the store lost before refreshing (see `#withLock`); not for `setToken` / `invalidate`. */
+  readonly recoverLostTokens: boolean;
 }
 
 /**
@@ -50,6 +46,7 @@ export class RefreshCoordinator {
   readonly #failures: FailureMemory;
   readonly #persistence: Persistence | undefined;
   readonly #unsubscribe: (() => void) | undefined;
+  readonly #recovery: RecoveryDeps;
   /** Set by `drain()`: no new refresh starts; those already sent finish. */
   #closing = false;
 
@@ -68,6 +65,7 @@ export class RefreshCoordinator {
     this.#failures = new FailureMemory(this.#guard, options.refreshBackoffMs, random);
     this.#persistence = options.persist === undefined ? undefined : new Persistence(options.persist, events, options.logger, secrets, random);
     this.#unsubscribe = options.store.subscribe?.((key, version) => this.#onChangeNotice(key, version));
+    this.#recovery = { guard: this.#guard, cache: this.#cache, secrets, persistence: this.#persistence };
   }
 
   /** The hot path: this process's copy, if it is not due for refresh. No store call, no allocation. */
@@ -107,7 +105,7 @@ export class RefreshCoordinator {
   async setToken(input: unknown, key: string): Promise<TokenSet> {
     const check = normaliseTokenInput(input, null, Date.now());
     if ('problem' in check) throw new TypeError(`axios-token-flight: setToken: ${check.problem}`);
-    const token = await this.#withLock(key, () => false, { graceAfterRestore: false }, async (stored, owner) => {
+    const token = await this.#withLock(key, () => false, { recoverLostTokens: false }, async (stored, owner) => {
       // Numbered above every version this process has seen, so no copy anywhere outranks it.
       const result = normaliseTokenInput(input, this.#newest(key, stored), Date.now());
       if ('problem' in result) throw new TypeError(`axios-token-flight: setToken: ${result.problem}`);
@@ -127,7 +125,7 @@ export class RefreshCoordinator {
       key,
       // Someone already replaced the version we meant to invalidate: nothing left to do.
       (current) => current !== null && current !== UNREADABLE && current.version !== seen.version,
-      { graceAfterRestore: false },
+      { recoverLostTokens: false },
       async (stored, owner) => {
         const now = Date.now();
         const expired: TokenSet = { ...seen, expiresAt: now, issuedAt: now, version: seen.version + 1 };
@@ -194,7 +192,7 @@ export class RefreshCoordinator {
     const run = async (): Promise<TokenSet> => {
       // In backoff (or invalid_grant remembered) for the version we hold: answer at once, no store call.
       this.#failures.checkLocal(key, this.#cache.get(key)?.token.version ?? 0);
-      return this.#withLock(key, satisfies, { graceAfterRestore: true }, (stored, owner) => this.#refreshLocked(key, stored, rejected, owner));
+      return this.#withLock(key, satisfies, { recoverLostTokens: true }, (stored, owner) => this.#refreshLocked(key, stored, rejected, owner));
     };
     const flight = run().finally(() => {
       if (this.#flights.get(key) === flight) this.#flights.delete(key);
@@ -217,50 +215,46 @@ export class RefreshCoordinator {
   /**
    * Poll the store until `done(token)` holds or the lock is ours; with the lock, re-read (another
    * process may have just finished) and only then run `body`. Bounded by `lockTtlMs` + margin, so
-   * a waiter outlives a dead holder's lock and takes over. When the store lost what this process
-   * (or the durable copy) still has, that is put back first — never refreshed from older data.
+   * a waiter outlives a dead holder's lock and takes over.
+   *
+   * With `recoverLostTokens`, a store that lost what this process (or the durable copy) still has
+   * gets it back first, and is never refreshed from older data. Then, still holding the lock — so
+   * the whole fleet waits, not only this process — it waits up to `refreshTimeoutMs` for a newer
+   * version: a refresher whose lock vanished with the store's data may still be writing back what
+   * the provider gave it, and presenting the same refresh token again would be reuse.
    */
-  async #withLock(key: string, done: Satisfies, { graceAfterRestore }: LockOptions, body: (current: StoreRead, owner: string) => Promise<TokenSet>): Promise<TokenSet> {
+  async #withLock(key: string, done: Satisfies, { recoverLostTokens }: LockOptions, body: (current: StoreRead, owner: string) => Promise<TokenSet>): Promise<TokenSet> {
     const deadline = Date.now() + this.options.lockTtlMs + LOCK_WAIT_MARGIN_MS;
-    let graceUntil: number | undefined;
-    let loadedDurableCopy = false;
+    let recoveryTried = !recoverLostTokens;
     for (let attempt = 0; ; attempt++) {
       this.#assertOpen();
       const seen = await this.#read(key);
       if (done(seen)) return seen as TokenSet;
-      const copy = this.#cache.get(key)?.token;
-      if (copy !== undefined && seen !== UNREADABLE && (seen === null || seen.version < copy.version)) {
-        // Restarted empty, or rolled back to older data: put our newer copy back (only if still so).
-        if (await this.#guard.restore(key, copy)) {
-          this.options.logger?.warn('axios-token-flight: the store had lost a token this process holds; restored it', { key, version: copy.version });
-        }
-        if (graceAfterRestore) graceUntil ??= Date.now() + this.options.refreshTimeoutMs;
-        if (done(copy)) return copy;
-        continue;
-      }
-      if (graceUntil !== undefined && Date.now() < graceUntil) {
-        await this.#wakeUps.pause(key, pollDelay(attempt, this.random), this.lifetime);
-        continue;
-      }
       const owner = randomUUID();
       if (await this.#guard.acquireLock(key, owner, this.options.lockTtlMs)) {
+        let lockHandedOver = false;
         try {
           const current = await this.#read(key);
           if (done(current)) return current as TokenSet;
-          if (this.#persistence !== undefined && !loadedDurableCopy && (current === null || (current === UNREADABLE && copy === undefined))) {
-            // Nothing in the store (cold tenant, emptied store): the durable copy, put in only if still empty.
-            loadedDurableCopy = true;
-            const loaded = await restoredFromDurableCopy(key, this.#persistence, this.#guard, this.#cache, this.secrets);
-            if (loaded !== null) {
-              if (done(loaded)) return loaded;
-              if (graceAfterRestore) graceUntil = Date.now() + this.options.refreshTimeoutMs;
-              continue;
-            }
+          const recovered = recoveryTried ? null : await recoverLostToken(key, current, owner, this.#recovery);
+          recoveryTried = true;
+          if (recovered === null) return await body(current, owner);
+          this.options.logger?.warn('axios-token-flight: the store had lost a token; put it back', { key, version: recovered.version });
+          // A store that cannot be read cannot tell us about a write-back either: use what we have.
+          if (current === UNREADABLE) return done(recovered) ? recovered : await body(current, owner);
+          if (done(recovered)) {
+            // Our caller is served; the fleet still must not refresh from this token during the grace.
+            lockHandedOver = true;
+            void this.#holdLockForGrace(key, owner, recovered.version);
+            return recovered;
           }
-          return await body(current, owner);
+          const newer = await this.#newerWithin(key, recovered.version, done, this.options.refreshTimeoutMs);
+          if (newer !== undefined) return newer;
         } finally {
-          await this.#guard.releaseLock(key, owner).catch(() => undefined);
+          if (!lockHandedOver) await this.#guard.releaseLock(key, owner).catch(() => undefined);
         }
+        // Nobody wrote back: refresh from what was put back, under a fresh lock (its TTL must cover the refresh).
+        continue;
       }
       if (Date.now() >= deadline) {
         throw new RefreshFailedError(
@@ -270,6 +264,29 @@ export class RefreshCoordinator {
       }
       await this.#wakeUps.pause(key, pollDelay(attempt, this.random), this.lifetime);
     }
+  }
+
+  /** Keeps the lock taken to put back a lost token until a newer version shows up or the grace ends. */
+  async #holdLockForGrace(key: string, owner: string, version: number): Promise<void> {
+    try {
+      await this.#newerWithin(key, version, () => true, this.options.refreshTimeoutMs);
+    } catch {
+      // closed or detached: give the lock back now
+    } finally {
+      await this.#guard.releaseLock(key, owner).catch(() => undefined);
+    }
+  }
+
+  /** Polls the store (woken early by change notices) for a version above `version` that satisfies `done`, for up to `ms`. */
+  async #newerWithin(key: string, version: number, done: Satisfies, ms: number): Promise<TokenSet | undefined> {
+    const until = Date.now() + ms;
+    for (let attempt = 0; Date.now() < until; attempt++) {
+      this.#assertOpen();
+      await this.#wakeUps.pause(key, Math.min(pollDelay(attempt, this.random), Math.max(0, until - Date.now())), this.lifetime);
+      const seen = await this.#read(key);
+      if (seen !== null && seen !== UNREADABLE && seen.version > version && done(seen)) return seen;
+    }
+    return undefined;
   }
 
   /** Refreshes from the newest token known (the store's, or this process's copy if newer), under the lock. */

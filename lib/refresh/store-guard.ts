@@ -72,9 +72,14 @@ export class StoreGuard {
     return this.#run('compareAndSet', key, () => this.store.compareAndSet(key, next, expectedVersion, owner), () => true);
   }
 
-  /** Writes `token` only if the store holds nothing or an older version. Degraded: not written (written back later). */
-  restore(key: string, token: TokenSet): Promise<boolean> {
-    return this.#run('restore', key, () => (this.store.restore === undefined ? this.#restoreWithLock(key, token) : this.store.restore(key, token)), () => {
+  /**
+   * Writes `token` only if the store holds nothing or an older version. Degraded: not written
+   * (written back later). `lockOwner`: the caller already holds the refresh lock (used only when
+   * the store has no `restore` of its own and it must be emulated with the lock).
+   */
+  restore(key: string, token: TokenSet, lockOwner?: string): Promise<boolean> {
+    const call = (): Promise<boolean> => (this.store.restore === undefined ? this.#restoreWithLock(key, token, lockOwner) : this.store.restore(key, token));
+    return this.#run('restore', key, call, () => {
       this.writeBackLater();
       return false;
     });
@@ -100,16 +105,16 @@ export class StoreGuard {
     await this.store.setRefreshFailure(key, record).catch(() => undefined);
   }
 
-  /** `restore` for a store that lacks it: under the lock, only if still empty or older. */
-  async #restoreWithLock(key: string, token: TokenSet): Promise<boolean> {
-    const owner = randomUUID();
-    if (!(await this.store.acquireLock(key, owner, EMULATED_RESTORE_LOCK_MS))) return false;
+  /** `restore` for a store that lacks it: under the lock (ours, or taken for it), only if still empty or older. */
+  async #restoreWithLock(key: string, token: TokenSet, heldBy: string | undefined): Promise<boolean> {
+    const owner = heldBy ?? randomUUID();
+    if (heldBy === undefined && !(await this.store.acquireLock(key, owner, EMULATED_RESTORE_LOCK_MS))) return false;
     try {
       const stored = await this.store.get(key);
       if (stored !== null && stored.version >= token.version) return false;
       return await this.store.compareAndSet(key, token, stored?.version ?? 0, owner);
     } finally {
-      await this.store.releaseLock(key, owner).catch(() => undefined);
+      if (heldBy === undefined) await this.store.releaseLock(key, owner).catch(() => undefined);
     }
   }
 

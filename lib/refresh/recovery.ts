@@ -1,0 +1,66 @@
+import { StoreUnavailableError } from '../errors';
+import { normaliseTokenInput } from '../token-set';
+import type { TokenSet } from '../types';
+import type { KnownSecrets } from './known-secrets';
+import type { Persistence } from './persistence';
+import { UNREADABLE, type StoreGuard, type StoreRead } from './store-guard';
+import type { TokenCache } from './token-cache';
+
+export interface RecoveryDeps {
+  readonly guard: StoreGuard;
+  readonly cache: TokenCache;
+  readonly secrets: KnownSecrets;
+  readonly persistence: Persistence | undefined;
+}
+
+/**
+ * When the store lost a token this process — or the durable copy — still has (restarted empty,
+ * rolled back to older data), puts it back (`restore`: only if the store is still empty or older)
+ * and returns it; `null` when nothing was lost. Call under the refresh lock.
+ */
+export async function recoverLostToken(key: string, stored: StoreRead, lockOwner: string, deps: RecoveryDeps): Promise<TokenSet | null> {
+  const copy = deps.cache.get(key)?.token;
+  if (stored === UNREADABLE) {
+    // Nothing can be put back; without a copy, the durable one is still better than nothing.
+    return copy === undefined && deps.persistence !== undefined ? adopt(key, await loadDurableCopy(key, deps.persistence), deps) : null;
+  }
+  if (copy !== undefined && (stored === null || stored.version < copy.version)) {
+    await deps.guard.restore(key, copy, lockOwner);
+    return copy;
+  }
+  if (stored === null && deps.persistence !== undefined) {
+    const loaded = await loadDurableCopy(key, deps.persistence);
+    if (loaded === null) return null;
+    await deps.guard.restore(key, loaded, lockOwner);
+    return adopt(key, loaded, deps);
+  }
+  return null;
+}
+
+function adopt(key: string, token: TokenSet | null, deps: RecoveryDeps): TokenSet | null {
+  if (token === null) return null;
+  deps.secrets.remember(key, token);
+  deps.cache.accept(key, token);
+  return token;
+}
+
+/**
+ * `persist.load` as a token set. A `TokenSet` as `save` received it keeps its version and issue
+ * time, so versions stay monotonic across a store that lost everything; a plain `TokenInput`
+ * becomes version 1.
+ */
+async function loadDurableCopy(key: string, persistence: Persistence): Promise<TokenSet | null> {
+  const loaded = await persistence.load(key);
+  if (loaded === null) return null;
+  const now = Date.now();
+  const result = normaliseTokenInput(loaded, null, now);
+  if ('problem' in result) {
+    throw new StoreUnavailableError(`axios-token-flight: persist.load returned an unusable token for "${key}": ${result.problem}`, { key });
+  }
+  const { version, issuedAt } = loaded as { version?: unknown; issuedAt?: unknown };
+  return {
+    ...result.token,
+    ...(Number.isInteger(version) && (version as number) > 0 ? { version: version as number } : {}),
+    ...(typeof issuedAt === 'number' && Number.isFinite(issuedAt) && issuedAt <= now ? { issuedAt } : {}),
+  };
+}
