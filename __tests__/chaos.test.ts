@@ -69,7 +69,7 @@ function runFleet(scenario: string, env: Record<string, string>, plan: Partial<P
 function expectNothingLost(report: ScenarioReport): void {
   reports.push(report);
   expect(report.workersCrashed).toBe(0);
-  expect(report.succeeded + report.failed).toBe(report.sent);
+  expect(report.succeeded + report.failed + report.cancelled).toBe(report.sent);
   for (const [name, failure] of Object.entries(report.failures)) expect([name, failure.retryable]).not.toEqual([name, 'untyped']);
 }
 
@@ -81,18 +81,14 @@ describe('chaos', () => {
     expect(report.failed).toBe(0);
   });
 
-  it("Redis SIGKILLed and restarted, onStoreError 'fail', rotating provider: every failure typed; reuse only as the documented ReauthorizationRequiredError", async () => {
+  it("Redis SIGKILLed and restarted empty, onStoreError 'fail', rotating provider: every failure typed and retryable, no reuse", async () => {
     const env = await setup({ accessTokenTtlSeconds: 1.5, propagationMs: 150 }, { ON_STORE_ERROR: 'fail' });
     const report = await runFleet("Redis killed + restarted ('fail', rotation)", env, { during: killRedisForOneSecond });
     expectNothingLost(report);
-    // Retryable store errors during the outage. If a refresh was in flight when Redis died and Redis
-    // came back empty, another process can spend the rotated token before the write-back lands
-    // (docs/reliability.md, "known limits"): that must surface as ReauthorizationRequiredError only.
-    for (const [name, failure] of Object.entries(report.failures)) {
-      expect(failure.retryable === true || (name === 'ReauthorizationRequiredError' && report.reuseDetections > 0)).toBe(true);
-    }
-    // Once revoked, each process presents its spent token once, then remembers the invalid_grant.
-    expect(report.reuseDetections).toBeLessThanOrEqual(4);
+    // Retryable store errors during the outage; after it, the lost token is put back (and a
+    // refresh that was on the wire writes back) before anyone refreshes from it.
+    for (const failure of Object.values(report.failures)) expect(failure.retryable).toBe(true);
+    expect(report.reuseDetections).toBe(0);
   });
 
   it('network to Redis paused (SIGSTOP / SIGCONT): no request fails', async () => {

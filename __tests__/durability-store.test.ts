@@ -153,4 +153,23 @@ describe('a process never presents a refresh token older than the newest it has 
     expect([a, b].map((r) => (axios.isAxiosError(r) ? r.response?.status : (r as { status?: number }).status ?? (r as Error).name))).toEqual([200, 200]);
     expect((await other.handle.getToken()).version).toBe(2);
   });
+
+  it('Redis restarted empty, and a process with an older copy puts it back: a process holding a newer copy restores it before anyone refreshes from the old one', async () => {
+    const current = process_();
+    const stale = process_();
+    await current.handle.setToken(provider.authorize());
+    await stale.api.get('/api/warm'); // stale holds version 1
+    provider.revokeAccessTokens();
+    await current.api.get('/api/refresh'); // version 2: RT1 is spent; stale never reads it
+    await redis.kill();
+    await redis.start(); // empty
+    await sleep(500); // both reconnect (and re-subscribe to change notices)
+    provider.revokeAccessTokens();
+
+    const response = await stale.api.get('/api/after'); // stale puts version 1 back; current must answer with version 2
+
+    expect(response.status).toBe(200);
+    expect(provider.stats.reuseDetections).toBe(0);
+    expect(provider.stats.refreshes).toBe(2);
+  });
 });

@@ -32,8 +32,8 @@ afterEach(async () => {
   await Promise.all(cleanups.splice(0).map((close) => close()));
 });
 
-async function setup(onStoreError: 'local' | 'fail') {
-  const authority = new TokenAuthority();
+async function setup(onStoreError: 'local' | 'fail', rotatesRefreshTokens = false) {
+  const authority = new TokenAuthority({ rotatesRefreshTokens });
   const api = await startApi(authority.handler());
   const store = new FlakyStore();
   const client = axios.create({ baseURL: api.url });
@@ -51,7 +51,9 @@ async function setup(onStoreError: 'local' | 'fail') {
 describe("onStoreError: 'local' (default)", () => {
   it('keeps serving and refreshing with the in-process token while the store is down, and announces degrade and recovery once each', async () => {
     const s = await setup('local');
-    await s.client.get('/warm');
+    await s.handle.setToken({ accessToken: s.authority.issue(), refreshToken: 'long-lived-refresh-token' });
+    await s.handle.invalidate();
+    await s.client.get('/warm'); // one refresh shows the provider keeps its refresh tokens
     s.store.down = true;
     s.authority.revokeAll(); // the provider rejects the token while the store is down
 
@@ -72,6 +74,25 @@ describe("onStoreError: 'local' (default)", () => {
     s.authority.revokeAll();
     await s.client.get('/after');
     expect(s.store.calls).toBeGreaterThan(callsWhileDown); // back to using the store
+  });
+
+  it('does not refresh a credential whose provider rotates refresh tokens while the store is down (another process could spend the same one): a retryable StoreUnavailableError, valid tokens still sent', async () => {
+    const s = await setup('local', true);
+    await s.handle.setToken({ accessToken: s.authority.issue(), refreshToken: 'refresh-0' });
+    await s.handle.invalidate();
+    await s.client.get('/warm'); // one refresh shows rotation
+    s.store.down = true;
+    expect((await s.client.get('/cached-and-valid')).status).toBe(200); // the circuit opens here or later
+    s.authority.revokeAll();
+
+    const during = await Promise.all(Array.from({ length: 5 }, () => s.client.get('/during').catch((e: unknown) => e)));
+
+    for (const error of during) {
+      expect(error).toBeInstanceOf(StoreUnavailableError);
+      expect((error as StoreUnavailableError).retryable).toBe(true);
+      expect((error as Error).message).toMatch(/could spend a rotating refresh token twice/);
+    }
+    expect(s.authority.refreshCount).toBe(1); // only the one before the outage
   });
 });
 
@@ -118,7 +139,8 @@ describe('change notices while this process cannot reach the store', () => {
     const handleB = attachTokenRefresh(b, { refresh, store: storeB });
     try {
       await handleA.setToken(provider.authorize());
-      await a.get('/warm');
+      await handleA.invalidate();
+      await a.get('/warm'); // one refresh shows this provider keeps its refresh tokens
       await b.get('/warm');
 
       bDown = true;

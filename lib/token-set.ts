@@ -69,6 +69,8 @@ export function normaliseTokenInput(
       ...(typeof scope === 'string' ? { scope } : {}),
       version: (previous?.version ?? 0) + 1,
       issuedAt: now,
+      // A property of the provider, not of one token: kept until a refresh shows otherwise.
+      ...(previous?.rotatesRefreshToken === undefined ? {} : { rotatesRefreshToken: previous.rotatesRefreshToken }),
     },
   };
 }

@@ -26,6 +26,13 @@ export interface TokenSet {
   readonly version: number;
   /** Epoch milliseconds of the write. */
   readonly issuedAt: number;
+  /**
+   * Whether the provider answered the last refresh with a new refresh token (rotation), as seen by
+   * the process that refreshed; absent until a refresh has shown it. Without the store's lock (an
+   * outage under `onStoreError: 'local'`), only a credential known not to rotate is refreshed: with
+   * rotation, two processes refreshing on their own would spend the same refresh token.
+   */
+  readonly rotatesRefreshToken?: boolean;
 }
 
 export type RefreshReason = 'missing' | 'expiring' | 'rejected';

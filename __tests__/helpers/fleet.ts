@@ -12,6 +12,8 @@ export interface FleetWorker {
   readonly ready: Promise<void>;
   readonly result: Promise<WorkerResult | undefined>;
   go(): void;
+  /** Tells the worker to shut its plugin down (`close()` or `detach()`) and stop sending. */
+  command(line: 'close' | 'detach'): void;
 }
 
 /** Spawns one fleet-worker process (see fixtures/fleet-worker.ts). */
@@ -31,13 +33,15 @@ export function spawnWorker(id: string, env: Record<string, string>): FleetWorke
     });
     child.once('exit', () => resolve(undefined));
   });
-  return { id, process: child, ready, result, go: () => child.stdin?.write('go\n') };
+  return { id, process: child, ready, result, go: () => child.stdin?.write('go\n'), command: (line) => child.stdin?.write(`${line}\n`) };
 }
 
 export interface ScenarioReport {
   scenario: string;
   sent: number;
   succeeded: number;
+  /** Requests a worker's own close()/detach() ended (not failures: a queue requeues them). */
+  cancelled: number;
   failed: number;
   failures: Record<string, { count: number; retryable: boolean | 'untyped' }>;
   refreshes: number;
@@ -70,6 +74,7 @@ export async function runScenario(plan: ScenarioPlan): Promise<ScenarioReport> {
     scenario: plan.scenario,
     sent: 0,
     succeeded: 0,
+    cancelled: 0,
     failed: 0,
     failures: {},
     refreshes: plan.providerStats().refreshes,
@@ -83,8 +88,9 @@ export async function runScenario(plan: ScenarioPlan): Promise<ScenarioReport> {
       report.workersCrashed += 1;
       continue;
     }
-    report.sent += plan.requestsPerWorker;
+    report.sent += result.attempted;
     report.succeeded += result.succeeded;
+    report.cancelled += result.cancelled;
     for (const [name, { count, retryable }] of Object.entries(result.failures)) {
       report.failed += count;
       const entry = (report.failures[name] ??= { count: 0, retryable });
@@ -98,5 +104,5 @@ export async function runScenario(plan: ScenarioPlan): Promise<ScenarioReport> {
 /** A one-line, human-readable summary of a scenario report. */
 export function formatReport(r: ScenarioReport): string {
   const failures = Object.entries(r.failures).map(([name, f]) => `${name}×${f.count}${f.retryable === true ? ' (retryable)' : f.retryable === false ? ' (not retryable)' : ' (UNTYPED)'}`);
-  return `${r.scenario.padEnd(58)} sent ${String(r.sent).padStart(5)}  ok ${String(r.succeeded).padStart(5)}  failed ${String(r.failed).padStart(4)}  refreshes ${String(r.refreshes).padStart(3)}  reuse ${r.reuseDetections}${failures.length > 0 ? `  [${failures.join(', ')}]` : ''}`;
+  return `${r.scenario.padEnd(58)} sent ${String(r.sent).padStart(5)}  ok ${String(r.succeeded).padStart(5)}  failed ${String(r.failed).padStart(4)}${r.cancelled > 0 ? `  cancelled ${r.cancelled}` : ''}  refreshes ${String(r.refreshes).padStart(3)}  reuse ${r.reuseDetections}${failures.length > 0 ? `  [${failures.join(', ')}]` : ''}`;
 }

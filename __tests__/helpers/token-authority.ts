@@ -6,6 +6,11 @@ export interface AuthorityOptions {
   readonly expiresIn?: number;
   /** Time the refresh takes, ms. */
   readonly latencyMs?: number;
+  /**
+   * Answer each refresh with a new refresh token (rotation) — the default — or with none, so the
+   * caller keeps the one it has (providers that do not rotate: Google, LinkedIn…).
+   */
+  readonly rotatesRefreshTokens?: boolean;
 }
 
 /**
@@ -42,7 +47,8 @@ export class TokenAuthority {
     if (this.options.latencyMs !== undefined) await new Promise((resolve) => setTimeout(resolve, this.options.latencyMs));
     if (this.failWith !== undefined) throw this.failWith;
     const accessToken = this.issue();
-    return { accessToken, refreshToken: `refresh-${this.#counter}`, expiresIn: this.options.expiresIn ?? 3600 };
+    const expiresIn = this.options.expiresIn ?? 3600;
+    return this.options.rotatesRefreshTokens === false ? { accessToken, expiresIn } : { accessToken, refreshToken: `refresh-${this.#counter}`, expiresIn };
   };
 
   /** An API handler: 200 for accepted tokens, 401 otherwise (or `rejection` when given). */

@@ -293,6 +293,15 @@ export class RefreshCoordinator {
   async #refreshLocked(key: string, stored: StoreRead, rejected: boolean, owner: string): Promise<TokenSet> {
     const current = this.#newest(key, stored);
     const storeUnreadable = stored === UNREADABLE && current === null;
+    if (stored === UNREADABLE && current?.refreshToken !== undefined && current.rotatesRefreshToken !== false) {
+      // No fleet-wide lock: another process may be refreshing the same token on its own. With
+      // rotation (or until a refresh has shown there is none) that would be reuse, and the provider
+      // would revoke the grant; a retryable failure is the safe answer.
+      throw new StoreUnavailableError(
+        `axios-token-flight: the token store cannot be reached, and refreshing "${key}" without its lock could spend a rotating refresh token twice; try again when the store answers`,
+        { key },
+      );
+    }
     const reason: RefreshReason = rejected ? 'rejected' : current === null ? 'missing' : 'expiring';
     const fromVersion = current?.version ?? null;
     await this.#failures.check(key, fromVersion ?? 0);
@@ -350,7 +359,9 @@ export class RefreshCoordinator {
     }
     const result = normaliseTokenInput(input, current, Date.now());
     if ('problem' in result) throw new RefreshFailedError(`axios-token-flight: refresh() returned an unusable token: ${result.problem}`, { key });
-    return result.token;
+    const presented = current?.refreshToken;
+    if (presented === undefined) return result.token;
+    return { ...result.token, rotatesRefreshToken: result.token.refreshToken !== presented };
   }
 
   /**
@@ -420,6 +431,12 @@ export class RefreshCoordinator {
   }
 
   #onChangeNotice(key: string, version: number | undefined): void {
+    const copy = this.#cache.get(key)?.token;
+    if (copy !== undefined && version !== undefined && version < copy.version && !this.lifetime.aborted) {
+      // Someone wrote an older version than ours: the store went back (restarted empty and refilled
+      // from a stale copy, rolled back). Put ours back before anyone refreshes from the older one.
+      this.#guard.restore(key, copy).catch(() => undefined);
+    }
     this.#cache.markChanged(key, version);
     this.#wakeUps.wake(key);
   }

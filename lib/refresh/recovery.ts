@@ -24,17 +24,18 @@ export async function recoverLostToken(key: string, stored: StoreRead, lockOwner
     // Nothing can be put back; without a copy, the durable one is still better than nothing.
     return copy === undefined && deps.persistence !== undefined ? adopt(key, await loadDurableCopy(key, deps.persistence), deps) : null;
   }
-  if (copy !== undefined && (stored === null || stored.version < copy.version)) {
-    await deps.guard.restore(key, copy, lockOwner);
-    return copy;
-  }
-  if (stored === null && deps.persistence !== undefined) {
-    const loaded = await loadDurableCopy(key, deps.persistence);
-    if (loaded === null) return null;
-    await deps.guard.restore(key, loaded, lockOwner);
-    return adopt(key, loaded, deps);
-  }
-  return null;
+  // The store is empty: the durable copy may be newer than ours (another process refreshed and saved).
+  const durable = stored === null && deps.persistence !== undefined ? await loadDurableCopy(key, deps.persistence) : null;
+  const best = newestOf(copy ?? null, durable);
+  if (best === null || (stored !== null && stored.version >= best.version)) return null;
+  await deps.guard.restore(key, best, lockOwner);
+  return best === copy ? copy : adopt(key, best, deps);
+}
+
+function newestOf(a: TokenSet | null, b: TokenSet | null): TokenSet | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return b.version > a.version ? b : a;
 }
 
 function adopt(key: string, token: TokenSet | null, deps: RecoveryDeps): TokenSet | null {

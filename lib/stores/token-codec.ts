@@ -102,7 +102,8 @@ function validated(value: unknown, storageKey: string): TokenSet {
     typeof token.accessToken === 'string' && /^[\x21-\x7e]+$/.test(token.accessToken) &&
     Number.isInteger(token.version) && (token.version as number) > 0 &&
     typeof token.issuedAt === 'number' && Number.isFinite(token.issuedAt) &&
-    (token.expiresAt === undefined || token.expiresAt === null || (typeof token.expiresAt === 'number' && Number.isFinite(token.expiresAt)));
+    (token.expiresAt === undefined || token.expiresAt === null || (typeof token.expiresAt === 'number' && Number.isFinite(token.expiresAt))) &&
+    (token.rotatesRefreshToken === undefined || typeof token.rotatesRefreshToken === 'boolean');
   if (!valid) throw new TokenDecodeError(`the token set at ${storageKey} does not have the expected shape`);
   if (token.expiresAt === null) {
     // Written by an older version from an overflowing `expires_in` (Infinity → JSON null): no known expiry.
