@@ -15,8 +15,8 @@ export interface RecoveryDeps {
 
 /**
  * When the store lost a token this process — or the durable copy — still has (restarted empty,
- * rolled back to older data), puts it back (`restore`: only if the store is still empty or older)
- * and returns it; `null` when nothing was lost. Call under the refresh lock.
+ * rolled back to older data), puts the newest back (`restore`: only if the store is still empty or
+ * older) and returns it; `null` when nothing was lost. Call under the refresh lock, before refreshing.
  */
 export async function recoverLostToken(key: string, stored: StoreRead, lockOwner: string, deps: RecoveryDeps): Promise<TokenSet | null> {
   const copy = deps.cache.get(key)?.token;
@@ -24,12 +24,23 @@ export async function recoverLostToken(key: string, stored: StoreRead, lockOwner
     // Nothing can be put back; without a copy, the durable one is still better than nothing.
     return copy === undefined && deps.persistence !== undefined ? adopt(key, await loadDurableCopy(key, deps.persistence), deps) : null;
   }
-  // The store is empty: the durable copy may be newer than ours (another process refreshed and saved).
-  const durable = stored === null && deps.persistence !== undefined ? await loadDurableCopy(key, deps.persistence) : null;
+  // The durable copy may be newer than both (another process refreshed and saved, then the store
+  // lost it): read before every refresh, so none starts from a version older than the database's.
+  const durable = deps.persistence === undefined ? null : await durableCopyIfReachable(key, stored, deps.persistence);
   const best = newestOf(copy ?? null, durable);
   if (best === null || (stored !== null && stored.version >= best.version)) return null;
   await deps.guard.restore(key, best, lockOwner);
   return best === copy ? copy : adopt(key, best, deps);
+}
+
+/** The durable copy; when the store has a token, a database that cannot be read only loses us this extra check. */
+async function durableCopyIfReachable(key: string, stored: TokenSet | null, persistence: Persistence): Promise<TokenSet | null> {
+  try {
+    return await loadDurableCopy(key, persistence);
+  } catch (error) {
+    if (stored === null) throw error;
+    return null;
+  }
 }
 
 function newestOf(a: TokenSet | null, b: TokenSet | null): TokenSet | null {

@@ -1,0 +1,141 @@
+import { randomUUID } from 'node:crypto';
+import { CanceledError } from 'axios';
+import { RefreshFailedError } from '../errors';
+import type { Logger, TokenSet } from '../types';
+import { pollDelay } from './policies';
+import { recoverLostToken, type RecoveryDeps } from './recovery';
+import { UNREADABLE, type StoreGuard, type StoreRead } from './store-guard';
+import type { StoreView } from './store-view';
+import type { WakeUps } from './wake-ups';
+
+/** Waiters give a lock holder this long past `lockTtlMs` before giving up. */
+export const LOCK_WAIT_MARGIN_MS = 2_000;
+
+/** Whether a token read ends the wait (it is a `TokenSet` whenever this says yes). */
+export type Satisfies = (token: StoreRead) => boolean;
+
+export interface LockLoopDeps {
+  readonly guard: StoreGuard;
+  readonly view: StoreView;
+  readonly wakeUps: WakeUps;
+  readonly recovery: RecoveryDeps;
+  readonly lockTtlMs: number;
+  /** Also the grace after putting back a lost token: the longest a refresh already on the wire can take. */
+  readonly refreshTimeoutMs: number;
+  readonly lifetime: AbortSignal;
+  readonly random: () => number;
+  readonly logger: Logger | undefined;
+  /** Throws `CanceledError` once the plugin is closing or detached. */
+  assertOpen(): void;
+}
+
+/**
+ * The cross-process half of single-flight: wait for another process's refresh, or take the lock,
+ * re-read, and only then run the work; and put back what the store lost before anyone refreshes.
+ */
+export class LockLoop {
+  constructor(private readonly deps: LockLoopDeps) {}
+
+  /**
+   * Poll the store until `done(token)` holds or the lock is ours; with the lock, re-read (another
+   * process may have just finished) and only then run `body`. Bounded by `lockTtlMs` + margin, so
+   * a waiter outlives a dead holder's lock and takes over.
+   *
+   * With `recoverLostTokens`, a store that lost what this process (or the durable copy) still has
+   * gets it back first, and is never refreshed from older data. Then, still holding the lock — so
+   * the whole fleet waits, not only this process — it waits up to `refreshTimeoutMs` for a newer
+   * version: a refresher whose lock vanished with the store's data may still be writing back what
+   * the provider gave it, and presenting the same refresh token again would be reuse.
+   */
+  async run(key: string, done: Satisfies, recoverLostTokens: boolean, body: (current: StoreRead, owner: string) => Promise<TokenSet>): Promise<TokenSet> {
+    const { guard, view, lockTtlMs, refreshTimeoutMs } = this.deps;
+    const deadline = Date.now() + lockTtlMs + LOCK_WAIT_MARGIN_MS;
+    let recoveryTried = !recoverLostTokens;
+    for (let attempt = 0; ; attempt++) {
+      this.deps.assertOpen();
+      const seen = await view.read(key);
+      if (done(seen)) return seen as TokenSet;
+      const owner = randomUUID();
+      if (await guard.acquireLock(key, owner, lockTtlMs)) {
+        let lockHandedOver = false;
+        try {
+          const current = await view.read(key);
+          if (done(current)) return current as TokenSet;
+          const recovered = recoveryTried ? null : await recoverLostToken(key, current, owner, this.deps.recovery);
+          recoveryTried = true;
+          if (recovered === null) return await body(current, owner);
+          this.deps.logger?.warn('axios-token-flight: the store had lost a token; put it back', { key, version: recovered.version });
+          // A store that cannot be read cannot tell us about a write-back either: use what we have.
+          if (current === UNREADABLE) return done(recovered) ? recovered : await body(current, owner);
+          if (done(recovered)) {
+            // Our caller is served; the fleet still must not refresh from this token during the grace.
+            lockHandedOver = true;
+            void this.holdForGrace(key, owner, recovered.version);
+            return recovered;
+          }
+          const newer = await this.#newerWithin(key, recovered.version, done, refreshTimeoutMs);
+          if (newer !== undefined) return newer;
+        } finally {
+          if (!lockHandedOver) await guard.releaseLock(key, owner).catch(() => undefined);
+        }
+        // Nobody wrote back: refresh from what was put back, under a fresh lock (its TTL must cover the refresh).
+        continue;
+      }
+      if (Date.now() >= deadline) {
+        throw new RefreshFailedError(`axios-token-flight: another process held the refresh lock for "${key}" longer than lockTtlMs + ${LOCK_WAIT_MARGIN_MS} ms`, {
+          key,
+        });
+      }
+      await this.deps.wakeUps.pause(key, pollDelay(attempt, this.deps.random), this.deps.lifetime);
+    }
+  }
+
+  /**
+   * After an outage, each token this process holds goes back the way every recovery does — under
+   * the lock, only if the store is still empty or older, keeping the lock through the grace — so
+   * nobody refreshes from an older copy put back meanwhile.
+   */
+  async putBack(key: string): Promise<void> {
+    const owner = randomUUID();
+    if (!(await this.deps.guard.acquireLock(key, owner, this.deps.lockTtlMs))) return; // someone is on it
+    try {
+      const recovered = await recoverLostToken(key, await this.deps.view.read(key), owner, this.deps.recovery);
+      if (recovered === null) {
+        await this.deps.guard.releaseLock(key, owner).catch(() => undefined);
+        return;
+      }
+      this.deps.logger?.info('axios-token-flight: put back a token the store did not have', { key, version: recovered.version });
+      void this.holdForGrace(key, owner, recovered.version);
+    } catch (error) {
+      await this.deps.guard.releaseLock(key, owner).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Keeps a lock taken to put back a lost token until a newer version shows up or the grace ends. */
+  async holdForGrace(key: string, owner: string, version: number): Promise<void> {
+    try {
+      await this.#newerWithin(key, version, () => true, this.deps.refreshTimeoutMs);
+    } catch {
+      // closed or detached: give the lock back now
+    } finally {
+      await this.deps.guard.releaseLock(key, owner).catch(() => undefined);
+    }
+  }
+
+  /** Polls the store (woken early by change notices) for a version above `version` that satisfies `done`, for up to `ms`. */
+  async #newerWithin(key: string, version: number, done: Satisfies, ms: number): Promise<TokenSet | undefined> {
+    const until = Date.now() + ms;
+    for (let attempt = 0; Date.now() < until; attempt++) {
+      this.deps.assertOpen();
+      await this.deps.wakeUps.pause(key, Math.min(pollDelay(attempt, this.deps.random), Math.max(0, until - Date.now())), this.deps.lifetime);
+      const seen = await this.deps.view.read(key);
+      if (seen !== null && seen !== UNREADABLE && seen.version > version && done(seen)) return seen;
+    }
+    return undefined;
+  }
+}
+
+export function canceled(): CanceledError<unknown> {
+  return new CanceledError('axios-token-flight: closed');
+}

@@ -1,0 +1,80 @@
+import { RefreshFailedError, StoreUnavailableError } from '../errors';
+import type { Logger, TokenSet } from '../types';
+import type { KnownSecrets } from './known-secrets';
+import { UNREADABLE, type StoreGuard, type StoreRead } from './store-guard';
+import type { TokenCache } from './token-cache';
+
+/**
+ * This process's view of the store: reads that update the in-process copy (never backwards), and
+ * the two kinds of write — fenced (`setToken`, `invalidate`), and the write of a provider's answer,
+ * which must never drop the tokens it carries.
+ */
+export class StoreView {
+  constructor(
+    private readonly guard: StoreGuard,
+    private readonly cache: TokenCache,
+    private readonly secrets: KnownSecrets,
+    private readonly logger: Logger | undefined,
+  ) {}
+
+  async read(key: string): Promise<StoreRead> {
+    const token = await this.guard.read(key);
+    // An empty (or unreadable) answer keeps this process's copy: it may be the only surviving refresh token.
+    if (token !== null && token !== UNREADABLE) {
+      this.secrets.remember(key, token);
+      this.cache.accept(key, token);
+    }
+    return token;
+  }
+
+  /** The newest token known for `key`: what the store answered, or this process's copy when that is newer. */
+  newest(key: string, stored: StoreRead): TokenSet | null {
+    const copy = this.cache.get(key)?.token ?? null;
+    if (stored === null || stored === UNREADABLE) return copy;
+    return copy !== null && copy.version > stored.version ? copy : stored;
+  }
+
+  /** Fenced write: succeeds only while we hold the lock and the store still has `current`'s version. */
+  async write(key: string, next: TokenSet, current: StoreRead, owner: string): Promise<void> {
+    // Known before the store sees them: a failing write's error (ioredis quotes its arguments) is scrubbed of them.
+    this.secrets.remember(key, next);
+    const expected = current === null || current === UNREADABLE ? 0 : current.version;
+    if (!(await this.guard.compareAndSet(key, next, expected, owner))) {
+      throw new RefreshFailedError(
+        `axios-token-flight: the refresh lock for "${key}" expired or the token changed before the new token could be written (is lockTtlMs long enough?)`,
+        { key },
+      );
+    }
+    this.cache.accept(key, next);
+  }
+
+  /**
+   * The provider has already answered, and with rotation the refresh token we presented is spent:
+   * these tokens may be the only valid ones anywhere. If the fenced write cannot land — the store
+   * failed, or the lock vanished with the store's data — they are put back (`restore`: only if the
+   * store has nothing newer) or kept in-process and written back when the store answers; never dropped.
+   */
+  async writeRefreshed(key: string, next: TokenSet, stored: TokenSet | null, owner: string): Promise<TokenSet> {
+    this.secrets.remember(key, next);
+    let written: boolean;
+    try {
+      written = await this.guard.compareAndSet(key, next, stored?.version ?? 0, owner);
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      this.cache.accept(key, next);
+      this.guard.writeBackLater();
+      this.logger?.warn('axios-token-flight: refreshed, but the store failed; keeping the new tokens in-process until it answers', { key });
+      return next;
+    }
+    if (written || (await this.guard.restore(key, next))) {
+      this.cache.accept(key, next);
+      return next;
+    }
+    // Another process wrote a version at least as new while our lock had lapsed: adopt it.
+    const latest = await this.read(key);
+    if (latest !== null && latest !== UNREADABLE && latest.version >= next.version) return latest;
+    this.cache.accept(key, next);
+    this.guard.writeBackLater();
+    return next;
+  }
+}
