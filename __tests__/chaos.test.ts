@@ -7,7 +7,7 @@
 import axios from 'axios';
 import { attachTokenRefresh, RedisTokenStore } from '../lib';
 import { startFakeProvider, startRedisServer, type FakeProvider, type FakeProviderBehaviour, type RedisServer } from '../lib/testing';
-import { formatReport, runScenario, type ScenarioReport } from './helpers/fleet';
+import { fleetEnv, formatReport, runScenario, type ScenarioReport } from './helpers/fleet';
 import { createRedis } from './helpers/redis-client';
 
 jest.setTimeout(90_000);
@@ -46,18 +46,7 @@ async function setup(behaviour: Partial<FakeProviderBehaviour>, env: Record<stri
   await seeder.setToken(provider.authorize(), key);
   seeder.detach();
   await client.quit();
-  return {
-    REDIS_PORTS: String(redis.port),
-    PROVIDER_URL: `${provider.url}/linkedin`,
-    TOKEN_URL: provider.tokenUrl,
-    CREDENTIAL: key,
-    CONCURRENCY: '4',
-    RATE: '100',
-    API_PATH: '/rest/item',
-    LOCK_TTL_MS: '2000',
-    REFRESH_TIMEOUT_MS: '1500',
-    ...env,
-  };
+  return fleetEnv(redis.port, provider, key, { RATE: '100', LOCK_TTL_MS: '2000', REFRESH_TIMEOUT_MS: '1500', ...env });
 }
 
 /** 4 workers against the current provider; `plan` overrides the defaults (300 requests each). */

@@ -15,23 +15,12 @@ import {
   type TokenRefreshHandle,
   type TokenSet,
 } from '../lib';
-import { startFakeProvider, startRedisServer, type FakeProvider, type RedisServer } from '../lib/testing';
+import { useRedisAndProvider } from './helpers/redis-and-provider';
 import { createRedis } from './helpers/redis-client';
 
 jest.setTimeout(30_000);
 
-let redis: RedisServer;
-let provider: FakeProvider;
-const cleanups: Array<() => unknown> = [];
-
-beforeEach(async () => {
-  [redis, provider] = await Promise.all([startRedisServer(), startFakeProvider()]);
-});
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  await provider.close();
-  await redis.stop();
-});
+const servers = useRedisAndProvider();
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const settle = (promise: Promise<unknown>): Promise<unknown> => promise.then((r) => r, (e: unknown) => e);
@@ -70,28 +59,28 @@ class CredentialsTable implements TokenPersistence {
 }
 
 function worker(table: CredentialsTable): { api: AxiosInstance; handle: TokenRefreshHandle; store: RedisTokenStore } {
-  const client = createRedis(redis.port);
+  const client = createRedis(servers.redis.port);
   client.on?.('error', () => undefined);
   const store = new RedisTokenStore(client, { prefix: 'persist', commandTimeoutMs: 300 });
-  const api = axios.create({ baseURL: provider.url });
+  const api = axios.create({ baseURL: servers.provider.url });
   const handle = attachTokenRefresh(api, {
     store,
     persist: table,
-    refresh: oauth2.refreshTokenGrant({ tokenUrl: provider.tokenUrl, clientId: 'c', clientSecret: 's' }),
+    refresh: oauth2.refreshTokenGrant({ tokenUrl: servers.provider.tokenUrl, clientId: 'c', clientSecret: 's' }),
     lockTtlMs: 3_000,
     refreshTimeoutMs: 1_500,
   });
-  cleanups.push(() => client.disconnect(), () => handle.detach());
+  servers.onCleanup(() => client.disconnect(), () => handle.detach());
   return { api, handle, store };
 }
 
 it('saves every setToken and refresh — the rotated refresh token included — before the waiting request gets the token', async () => {
   const table = new CredentialsTable();
   const { api, handle } = worker(table);
-  await handle.setToken(provider.authorize());
+  await handle.setToken(servers.provider.authorize());
   expect(table.version()).toBe(1);
   table.latencyMs = 300;
-  provider.revokeAccessTokens();
+  servers.provider.revokeAccessTokens();
 
   const response = await api.get('/api/x');
   const answered = Date.now();
@@ -101,7 +90,7 @@ it('saves every setToken and refresh — the rotated refresh token included — 
   expect(table.saves[1]?.at).toBeLessThanOrEqual(answered);
   const saved = JSON.parse(table.rows.get('default') as string) as TokenSet;
   expect(saved.refreshToken).toBe((await handle.getToken()).refreshToken);
-  expect(saved.refreshToken).not.toBe(JSON.parse(JSON.stringify(provider.stats)).x); // a rotated, live one
+  expect(saved.refreshToken).not.toBe(JSON.parse(JSON.stringify(servers.provider.stats)).x); // a rotated, live one
 });
 
 it('a failing save does not fail the refresh: the token is used, persist-failed is announced (no token in it), and the save is retried until it lands', async () => {
@@ -109,9 +98,9 @@ it('a failing save does not fail the refresh: the token is used, persist-failed 
   const { api, handle } = worker(table);
   const events: string[] = [];
   handle.events.on('persist-failed', (event) => events.push(JSON.stringify(event)));
-  await handle.setToken(provider.authorize());
+  await handle.setToken(servers.provider.authorize());
   table.failNextSaves = 2;
-  provider.revokeAccessTokens();
+  servers.provider.revokeAccessTokens();
 
   const response = await api.get('/api/x');
 
@@ -133,8 +122,8 @@ it('a newer version supersedes a save still being retried', async () => {
   const table = new CredentialsTable();
   const { handle } = worker(table);
   table.failNextSaves = 1;
-  await handle.setToken(provider.authorize()); // version 1: save fails, retry scheduled in ~1 s
-  await handle.setToken(provider.authorize()); // version 2: saved at once
+  await handle.setToken(servers.provider.authorize()); // version 1: save fails, retry scheduled in ~1 s
+  await handle.setToken(servers.provider.authorize()); // version 2: saved at once
 
   await sleep(1_500);
 
@@ -144,21 +133,21 @@ it('a newer version supersedes a save still being retried', async () => {
 
 it('a tenant the store does not have is loaded from the table, written to the store, and used without a refresh', async () => {
   const table = new CredentialsTable();
-  const seed = provider.authorize();
+  const seed = servers.provider.authorize();
   table.rows.set('tenant-9', JSON.stringify({ ...seed, version: 7, issuedAt: Date.now(), expiresAt: Date.now() + 3_600_000 }));
   const { api, store } = worker(table);
 
   const response = await api.get('/api/x', { tokenFlight: { key: 'tenant-9' } });
 
   expect(response.status).toBe(200);
-  expect(provider.stats.tokenRequests).toHaveLength(0);
+  expect(servers.provider.stats.tokenRequests).toHaveLength(0);
   expect(table.loads).toBe(1);
   expect(await store.get('tenant-9')).toMatchObject({ version: 7, accessToken: seed.accessToken });
 });
 
 it('a plain TokenInput from load becomes version 1; a failing load is a retryable StoreUnavailableError', async () => {
   const table = new CredentialsTable();
-  table.rows.set('plain', JSON.stringify(provider.authorize()));
+  table.rows.set('plain', JSON.stringify(servers.provider.authorize()));
   const { api, handle } = worker(table);
 
   expect((await api.get('/api/x', { tokenFlight: { key: 'plain' } })).status).toBe(200);
@@ -174,40 +163,40 @@ it('Redis restarted empty, then every token rejected: the fleet reloads from the
   const table = new CredentialsTable();
   const a = worker(table);
   const b = worker(table);
-  await a.handle.setToken(provider.authorize());
+  await a.handle.setToken(servers.provider.authorize());
   await b.api.get('/api/warm');
-  await redis.kill();
-  await redis.start(); // empty
-  provider.revokeAccessTokens();
+  await servers.redis.kill();
+  await servers.redis.start(); // empty
+  servers.provider.revokeAccessTokens();
   const fresh = worker(table); // a process that starts after the restart: no copy of its own
 
   const results = await Promise.all([a, b, fresh].flatMap(({ api }) => [1, 2, 3].map((i) => settle(api.get(`/api/${i}`)))));
 
   expect(results.map((r) => (r as { status?: number }).status)).toEqual(Array(9).fill(200));
-  expect(provider.stats.reuseDetections).toBe(0);
-  expect(provider.stats.refreshes).toBe(1);
+  expect(servers.provider.stats.reuseDetections).toBe(0);
+  expect(servers.provider.stats.refreshes).toBe(1);
   expect(table.version()).toBe(2);
 });
 
 it('a process that reloads a lost token it can use still holds the fleet back while a refresh from before the restart may write back', async () => {
-  provider.setBehaviour({ tokenLatencyMs: 800 });
+  servers.provider.setBehaviour({ tokenLatencyMs: 800 });
   const table = new CredentialsTable();
   const refresher = worker(table);
   const other = worker(table);
-  await refresher.handle.setToken(provider.authorize());
+  await refresher.handle.setToken(servers.provider.authorize());
   await other.api.get('/api/warm');
-  provider.revokeAccessTokens();
+  servers.provider.revokeAccessTokens();
   const inFlight = settle(refresher.api.get('/api/a')); // refresh on the wire: answered 800 ms after it arrives
-  while (provider.stats.tokenRequests.length === 0) await sleep(10);
-  await redis.kill();
-  await redis.start(); // empty: token and lock gone
+  while (servers.provider.stats.tokenRequests.length === 0) await sleep(10);
+  await servers.redis.kill();
+  await servers.redis.start(); // empty: token and lock gone
   const fresh = worker(table);
   await fresh.handle.getToken(); // loads version 1 from the table: valid by its expiry, so fresh is served at once
 
   const fromOther = await settle(other.api.get('/api/b')); // its version-1 token is rejected: it must not refresh from RT1 now
 
   expect([(await inFlight) as { status?: number }, fromOther as { status?: number }].map((r) => r.status)).toEqual([200, 200]);
-  expect(provider.stats.reuseDetections).toBe(0);
-  expect(provider.stats.refreshes).toBe(1);
+  expect(servers.provider.stats.reuseDetections).toBe(0);
+  expect(servers.provider.stats.refreshes).toBe(1);
   expect(table.version()).toBe(2);
 });

@@ -8,35 +8,24 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import axios, { type AxiosInstance } from 'axios';
 import { attachTokenRefresh, oauth2, RedisTokenStore, type TokenRefreshHandle } from '../lib';
-import { startFakeProvider, startRedisServer, type FakeProvider, type RedisServer } from '../lib/testing';
+import { useRedisAndProvider } from './helpers/redis-and-provider';
 import { createRedis } from './helpers/redis-client';
 
 jest.setTimeout(30_000);
 
-let redis: RedisServer;
-let provider: FakeProvider;
-const cleanups: Array<() => unknown> = [];
-
-beforeEach(async () => {
-  [redis, provider] = await Promise.all([startRedisServer(), startFakeProvider({ tokenLatencyMs: 1_000 })]);
-});
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  await provider.close();
-  await redis.stop();
-});
+const servers = useRedisAndProvider({ tokenLatencyMs: 1_000 });
 
 function worker(prefix = 'shutdown'): { api: AxiosInstance; handle: TokenRefreshHandle; store: RedisTokenStore } {
-  const client = createRedis(redis.port);
+  const client = createRedis(servers.redis.port);
   const store = new RedisTokenStore(client, { prefix });
-  const api = axios.create({ baseURL: provider.url });
+  const api = axios.create({ baseURL: servers.provider.url });
   const handle = attachTokenRefresh(api, {
     store,
-    refresh: oauth2.refreshTokenGrant({ tokenUrl: provider.tokenUrl, clientId: 'c', clientSecret: 's' }),
+    refresh: oauth2.refreshTokenGrant({ tokenUrl: servers.provider.tokenUrl, clientId: 'c', clientSecret: 's' }),
     refreshTimeoutMs: 2_000,
     lockTtlMs: 4_000,
   });
-  cleanups.push(() => client.disconnect(), () => handle.detach());
+  servers.onCleanup(() => client.disconnect(), () => handle.detach());
   return { api, handle, store };
 }
 
@@ -45,16 +34,16 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Sends a request whose token the provider rejects; returns once its refresh is on the wire (not when the request ends). */
 async function refreshOnTheWire(api: AxiosInstance): Promise<{ request: Promise<unknown> }> {
-  provider.revokeAccessTokens();
+  servers.provider.revokeAccessTokens();
   const request = settle(api.get('/api/in-flight'));
-  while (provider.stats.tokenRequests.length === 0) await sleep(10);
+  while (servers.provider.stats.tokenRequests.length === 0) await sleep(10);
   await sleep(300); // the provider has the request; it answers 1 s after receiving it
   return { request };
 }
 
 it('detach() with a refresh on the wire: the caller stops waiting, but the answer is still written and the next process uses it', async () => {
   const first = worker();
-  await first.handle.setToken(provider.authorize());
+  await first.handle.setToken(servers.provider.authorize());
   const { request } = await refreshOnTheWire(first.api);
 
   first.handle.detach();
@@ -65,13 +54,13 @@ it('detach() with a refresh on the wire: the caller stops waiting, but the answe
   const next = worker();
   const response = await next.api.get('/api/after');
   expect(response.status).toBe(200);
-  expect(provider.stats.refreshes).toBe(1);
-  expect(provider.stats.reuseDetections).toBe(0);
+  expect(servers.provider.stats.refreshes).toBe(1);
+  expect(servers.provider.stats.reuseDetections).toBe(0);
 });
 
 it('close() with a refresh on the wire: the waiting request completes with the new token, then close() resolves with it stored', async () => {
   const first = worker();
-  await first.handle.setToken(provider.authorize());
+  await first.handle.setToken(servers.provider.authorize());
   const { request } = await refreshOnTheWire(first.api);
 
   await first.handle.close();
@@ -80,17 +69,17 @@ it('close() with a refresh on the wire: the waiting request completes with the n
   expect(((await request) as { status?: number }).status).toBe(200);
   const next = worker();
   expect((await next.api.get('/api/after')).status).toBe(200);
-  expect(provider.stats.refreshes).toBe(1);
-  expect(provider.stats.reuseDetections).toBe(0);
+  expect(servers.provider.stats.refreshes).toBe(1);
+  expect(servers.provider.stats.reuseDetections).toBe(0);
 });
 
 it('close() starts no new refresh but lets requests with a valid token through while it waits; afterwards the plugin is detached', async () => {
   const first = worker();
-  await first.handle.setToken(provider.authorize(), 'draining');
-  await first.handle.setToken(provider.authorize(), 'valid');
+  await first.handle.setToken(servers.provider.authorize(), 'draining');
+  await first.handle.setToken(servers.provider.authorize(), 'valid');
   first.api.defaults.tokenFlight = { key: 'draining' };
   const { request } = await refreshOnTheWire(first.api);
-  await first.handle.setToken(provider.authorize(), 'valid'); // revoked above: seed a live one again
+  await first.handle.setToken(servers.provider.authorize(), 'valid'); // revoked above: seed a live one again
 
   const closing = first.handle.close();
   const needsRefresh = await settle(first.api.get('/api/x', { tokenFlight: { key: 'never-seeded' } }));
@@ -102,13 +91,13 @@ it('close() starts no new refresh but lets requests with a valid token through w
   expect(hasToken.status).toBe(200);
   expect(((await request) as { status?: number }).status).toBe(200);
   expect(axios.isAxiosError(afterClose) && afterClose.response?.status).toBe(401); // detached: no token
-  expect(provider.stats.tokenRequests).toHaveLength(1);
+  expect(servers.provider.stats.tokenRequests).toHaveLength(1);
 });
 
 it('close() is bounded by refreshTimeoutMs when the token endpoint never answers', async () => {
-  provider.setBehaviour({ tokenFault: 'timeout' });
+  servers.provider.setBehaviour({ tokenFault: 'timeout' });
   const first = worker();
-  await first.handle.setToken(provider.authorize());
+  await first.handle.setToken(servers.provider.authorize());
   const { request } = await refreshOnTheWire(first.api);
   const started = Date.now();
 
@@ -120,11 +109,11 @@ it('close() is bounded by refreshTimeoutMs when the token endpoint never answers
 
 it('SIGTERM during a refresh, shut down as the README shows: the process exits on its own, the request completes, the rotated tokens are stored', async () => {
   const seeder = worker('sigterm');
-  await seeder.handle.setToken(provider.authorize());
-  provider.revokeAccessTokens();
+  await seeder.handle.setToken(servers.provider.authorize());
+  servers.provider.revokeAccessTokens();
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'fixtures', 'sigterm-child.ts')], {
     cwd: path.join(__dirname, '..'),
-    env: { ...process.env, API_URL: provider.url, TOKEN_URL: provider.tokenUrl, REDIS_PORT: String(redis.port) },
+    env: { ...process.env, API_URL: servers.provider.url, TOKEN_URL: servers.provider.tokenUrl, REDIS_PORT: String(servers.redis.port) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines: string[] = [];
@@ -146,5 +135,5 @@ it('SIGTERM during a refresh, shut down as the README shows: the process exits o
   expect(exitCode).toBe(0); // -1 would mean something kept it alive
   expect(lines).toEqual(['refreshing', 'request 200']);
   expect((await seeder.store.get('default'))?.version).toBe(2);
-  expect(provider.stats.reuseDetections).toBe(0);
+  expect(servers.provider.stats.reuseDetections).toBe(0);
 });

@@ -16,6 +16,22 @@ export interface FleetWorker {
   command(line: 'close' | 'detach'): void;
 }
 
+/**
+ * The environment of fleet workers calling `provider`'s LinkedIn-style API on one credential, with
+ * the token store in Redis on `redisPort`; `overrides` adds or replaces variables (see fleet-worker.ts).
+ */
+export function fleetEnv(redisPort: number, provider: { url: string; tokenUrl: string }, credential: string, overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    REDIS_PORTS: String(redisPort),
+    PROVIDER_URL: `${provider.url}/linkedin`,
+    TOKEN_URL: provider.tokenUrl,
+    CREDENTIAL: credential,
+    API_PATH: '/rest/item',
+    CONCURRENCY: '4',
+    ...overrides,
+  };
+}
+
 /** Spawns one fleet-worker process (see fixtures/fleet-worker.ts). */
 export function spawnWorker(id: string, env: Record<string, string>): FleetWorker {
   const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(__dirname, '..', 'fixtures', 'fleet-worker.ts')], {

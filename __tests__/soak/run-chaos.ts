@@ -14,7 +14,7 @@
 import axios from 'axios';
 import { attachTokenRefresh, RedisTokenStore } from '../../lib';
 import { startFakeProvider, startRedisServer, type FakeProvider, type RedisServer } from '../../lib/testing';
-import { formatReport, runScenario, type FleetWorker, type ScenarioReport } from '../helpers/fleet';
+import { fleetEnv, formatReport, runScenario, type FleetWorker, type ScenarioReport } from '../helpers/fleet';
 import { createRedis } from '../helpers/redis-client';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -133,14 +133,8 @@ async function chaosRun(index: number, fault: Fault): Promise<{ report: Scenario
       scenario: `#${String(index).padStart(2)} ${fault.name}`,
       workers: 4,
       requestsPerWorker: 250,
-      env: {
-        REDIS_PORTS: String(redis.port),
-        PROVIDER_URL: `${provider.url}/linkedin`,
-        TOKEN_URL: provider.tokenUrl,
-        CREDENTIAL: key,
-        CONCURRENCY: '4',
+      env: fleetEnv(redis.port, provider, key, {
         RATE: '100',
-        API_PATH: '/rest/item',
         LOCK_TTL_MS: '2000',
         REFRESH_TIMEOUT_MS: '1500',
         COMMAND_TIMEOUT_MS: '300',
@@ -148,7 +142,7 @@ async function chaosRun(index: number, fault: Fault): Promise<{ report: Scenario
         REFRESH_BACKOFF_INITIAL_MS: '200',
         REFRESH_BACKOFF_MAX_MS: '2000',
         ...(durable === undefined ? {} : { PERSIST_REDIS_PORT: String(durable.port) }),
-      },
+      }),
       providerStats: () => provider.stats,
       during: (workers) => fault.run({ redis, provider, workers, key }),
     });
@@ -171,15 +165,7 @@ async function storm(seconds: number): Promise<{ line: string; calls: number; al
       scenario: `token endpoint 503 for ${seconds} s, 4 processes × 4 request loops`,
       workers: 4,
       requestsPerWorker: seconds * 20,
-      env: {
-        REDIS_PORTS: String(redis.port),
-        PROVIDER_URL: `${provider.url}/linkedin`,
-        TOKEN_URL: provider.tokenUrl,
-        CREDENTIAL: 'storm',
-        CONCURRENCY: '4',
-        RATE: '20',
-        API_PATH: '/rest/item',
-      },
+      env: fleetEnv(redis.port, provider, 'storm', { RATE: '20' }),
       providerStats: () => provider.stats,
     });
     const calls = provider.stats.tokenRequests.length;

@@ -164,9 +164,9 @@ export class RefreshCoordinator {
 
   /** After an outage, every token this process holds goes back where the store lost it (see `LockLoop.putBack`). */
   async #writeBackAfterOutage(): Promise<void> {
-    for (const [key] of this.#cache.snapshot()) {
+    for (const [key, { token }] of this.#cache.snapshot()) {
       try {
-        await this.#locks.putBack(key);
+        await this.#locks.putBack(key, token);
       } catch {
         // The store failed again: keep the copy and try again when it next answers.
         this.#guard.writeBackLater();

@@ -93,11 +93,16 @@ export class LockLoop {
   /**
    * After an outage, each token this process holds goes back the way every recovery does — under
    * the lock, only if the store is still empty or older, keeping the lock through the grace — so
-   * nobody refreshes from an older copy put back meanwhile.
+   * nobody refreshes from an older copy put back meanwhile. If another process holds the lock, it
+   * may be waiting out exactly that grace for a newer version: put ours back without the lock
+   * (`restore` never overwrites a newer version).
    */
-  async putBack(key: string): Promise<void> {
+  async putBack(key: string, copy: TokenSet): Promise<void> {
     const owner = randomUUID();
-    if (!(await this.deps.guard.acquireLock(key, owner, this.deps.lockTtlMs))) return; // someone is on it
+    if (!(await this.deps.guard.acquireLock(key, owner, this.deps.lockTtlMs))) {
+      await this.deps.guard.restore(key, copy);
+      return;
+    }
     try {
       const recovered = await recoverLostToken(key, await this.deps.view.read(key), owner, this.deps.recovery);
       if (recovered === null) {
