@@ -64,8 +64,8 @@ async function redisStore(): Promise<RedisTokenStore> {
 /** Seeds a token that has already expired, so every request needs a refresh. */
 async function seedExpired(handle: TokenRefreshHandle): Promise<void> {
   const { accessToken, refreshToken } = provider.authorize();
-  await handle.setToken({ accessToken, refreshToken, expiresAt: Date.now() + 30 });
-  await sleep(40);
+  await handle.setToken({ accessToken, refreshToken, expiresAt: Date.now() + 150 });
+  await sleep(170);
 }
 
 /** `loops` request loops for `ms`, each retrying 5 ms after a failure, as an eager job queue would. */

@@ -5,7 +5,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import axios, { type AxiosInstance, type AxiosResponse, type CreateAxiosDefaults } from 'axios';
+import fc from 'fast-check';
 import { attachTokenRefresh, type TokenRefreshHandle } from '../lib';
+import { isAbsoluteUrl } from '../lib/interceptors/destination';
 import { startVirtualHosts, testLookup, type VirtualHosts } from './helpers/virtual-hosts';
 
 const ACCESS_TOKEN = `at_${randomBytes(24).toString('base64url')}`;
@@ -162,4 +164,13 @@ describe(`the token reaches allowed origins only (axios ${axios.VERSION})`, () =
       expect(leaks()).toEqual([]);
     });
   });
+});
+
+it("decides whether a URL is absolute exactly as axios' own test does", () => {
+  const axiosTest = (url: string) => /^([a-z][a-z\d+\-.]*:)?\/\//i.test(url);
+  const urlish = fc.stringMatching(/^[a-zA-Z0-9+\-.:/@?#\\ ]{0,12}$/);
+  fc.assert(fc.property(urlish, (url) => isAbsoluteUrl(url) === axiosTest(url)), { numRuns: 20_000 });
+  for (const url of ['', '/', '//', '///x', 'http://x', 'HTTP://x', 'a+b-c.d://x', '1http://x', 'http:/x', 'http:x', ':/', '://x', 'h://', 'x:', '/path', 'path']) {
+    expect([url, isAbsoluteUrl(url)]).toEqual([url, axiosTest(url)]);
+  }
 });

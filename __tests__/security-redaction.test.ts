@@ -148,8 +148,8 @@ describe('token endpoint errors', () => {
     const refresh = oauth2.refreshTokenGrant({ tokenUrl: 'http://127.0.0.1:9/token', clientId: 'client-id', clientSecret: CLIENT_SECRET });
     const handle = attachTokenRefresh(axios.create({ baseURL: 'https://api.example.com' }), { refresh });
     cleanups.push(() => handle.detach());
-    await handle.setToken({ accessToken: ACCESS_TOKEN, refreshToken: REFRESH_TOKEN, expiresAt: Date.now() + 20 });
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await handle.setToken({ accessToken: ACCESS_TOKEN, refreshToken: REFRESH_TOKEN, expiresAt: Date.now() + 150 });
+    await new Promise((resolve) => setTimeout(resolve, 170));
 
     const error = await handle.getToken().catch((e: unknown) => e);
 
@@ -182,8 +182,8 @@ describe('errors from requests and from refresh()', () => {
       },
     });
     cleanups.push(() => handle.detach());
-    await handle.setToken({ accessToken: ACCESS_TOKEN, refreshToken: REFRESH_TOKEN, expiresAt: Date.now() + 20 });
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await handle.setToken({ accessToken: ACCESS_TOKEN, refreshToken: REFRESH_TOKEN, expiresAt: Date.now() + 150 });
+    await new Promise((resolve) => setTimeout(resolve, 170));
 
     const error = await handle.getToken().catch((e: unknown) => e);
 

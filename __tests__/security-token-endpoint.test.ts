@@ -101,8 +101,8 @@ describe(`token endpoint responses (axios ${axios.VERSION})`, () => {
       refresh: oauth2.refreshTokenGrant({ tokenUrl: `${endpoint.url}/token`, clientId: 'c' }),
     });
     cleanups.push(() => handle.detach());
-    await handle.setToken({ accessToken: 'at_seed-token', refreshToken: 'rt_seed-token', expiresAt: Date.now() + 20 });
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await handle.setToken({ accessToken: 'at_seed-token', refreshToken: 'rt_seed-token', expiresAt: Date.now() + 150 });
+    await new Promise((resolve) => setTimeout(resolve, 170));
 
     const error = await handle.getToken().catch((e: unknown) => e);
 
@@ -140,8 +140,8 @@ describe('absurd lifetimes across processes (Redis)', () => {
     const refresh = oauth2.refreshTokenGrant({ tokenUrl: `${endpoint.url}/token`, clientId: 'c' });
     const first = processOn(refresh);
     const second = processOn(refresh);
-    await first.setToken({ accessToken: 'at_seed-token', refreshToken: 'rt_seed-token', expiresAt: Date.now() + 20 });
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await first.setToken({ accessToken: 'at_seed-token', refreshToken: 'rt_seed-token', expiresAt: Date.now() + 150 });
+    await new Promise((resolve) => setTimeout(resolve, 170));
 
     const refreshed = await first.getToken();
     for (let i = 0; i < 3; i++) await second.getToken();

@@ -1,8 +1,31 @@
 import type { InternalAxiosRequestConfig } from 'axios';
 import { originOf } from '../options';
 
-/** axios' own test for an absolute URL; `//host/path` counts, as it does for axios. */
-const ABSOLUTE_URL = /^([a-z][a-z\d+\-.]*:)?\/\//i;
+/**
+ * axios' own test for an absolute URL (`/^([a-z][a-z\d+\-.]*:)?\/\//i`: a scheme, then `//`; a
+ * protocol-relative `//host/path` counts), as a character scan: it runs twice per request, and the
+ * common relative path is decided by its first two characters.
+ */
+export function isAbsoluteUrl(url: string): boolean {
+  let index = 0;
+  const first = url.charCodeAt(0);
+  if (isLetter(first)) {
+    for (index = 1; index < url.length; index++) {
+      const code = url.charCodeAt(index);
+      if (code === 58 /* : */) {
+        index += 1;
+        break;
+      }
+      if (!(isLetter(code) || (code >= 48 && code <= 57) || code === 43 /* + */ || code === 45 /* - */ || code === 46 /* . */)) return false;
+    }
+    if (url.charCodeAt(index - 1) !== 58) return false;
+  }
+  return url.charCodeAt(index) === 47 && url.charCodeAt(index + 1) === 47;
+}
+
+function isLetter(code: number): boolean {
+  return (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
+}
 
 /** Origins of the few baseURLs an application uses, so a relative request parses no URL. */
 const baseOrigins = new Map<string, string | undefined>();
@@ -36,7 +59,7 @@ export function isAllowedDestination(config: InternalAxiosRequestConfig, allowed
   // A URL object is sent where it points; anything else is judged as the text axios would see.
   const url = typeof rawUrl === 'string' ? rawUrl : rawUrl === undefined || rawUrl === null ? '' : String(rawUrl);
   const baseURL = typeof config.baseURL === 'string' && config.baseURL !== '' ? config.baseURL : undefined;
-  const absolute = ABSOLUTE_URL.test(url);
+  const absolute = isAbsoluteUrl(url);
   if (!absolute) {
     // Joined to baseURL: `base + '/' + path` cannot leave the base's origin. No baseURL: not a URL.
     return baseURL !== undefined && allows(allowed, baseOrigin(baseURL));

@@ -18,9 +18,9 @@ export interface SendGuardOptions {
 }
 
 export interface SendGuard {
-  /** A `transformRequest` function: the last of the plugin's code to run before the adapter sends. */
+  /** The guard itself, as a `transformRequest` function: the last of the plugin's code to run before the adapter sends. */
   readonly transform: RequestTransform;
-  /** Makes sure a request made with `config` passes through `transform`, as its last request transform. */
+  /** Makes sure a request made with `config` passes through `transform` last (composed into its last transform). */
   ensure(config: Pick<AxiosRequestConfig, 'transformRequest'>): void;
   /** Puts the guard and the redirect hook in the instance's defaults, so requests normally need no change. */
   install(defaults: Pick<AxiosRequestConfig, 'transformRequest' | 'beforeRedirect'>): void;
@@ -102,12 +102,37 @@ export function createSendGuard({ origins, secrets, logger }: SendGuardOptions):
     return data;
   };
 
+  /**
+   * The guard rides on the request's last transform instead of being appended: axios normalises
+   * the headers once per transform function, so one more function costs every request a header
+   * pass. Composed once per distinct last transform (the instance's default, our replay's), then
+   * reused: nothing allocated per request.
+   */
+  const composedFor = new WeakMap<RequestTransform, RequestTransform>();
+  const originalOf = new WeakMap<RequestTransform, RequestTransform | undefined>([[transform, undefined]]);
+  const withGuard = (last: RequestTransform): RequestTransform => {
+    if (originalOf.has(last)) return last;
+    let composed = composedFor.get(last);
+    if (composed === undefined) {
+      composed = function transformThenGuard(this: InternalAxiosRequestConfig, data: unknown, headers: AxiosHeaders) {
+        return transform.call(this, last.call(this, data, headers), headers);
+      };
+      composedFor.set(last, composed);
+      originalOf.set(composed, last);
+    }
+    return composed;
+  };
+  /** The instance default's last transform, guarded: what nearly every request already ends with. */
+  let installed: RequestTransform | undefined;
   const ensure = (config: Pick<AxiosRequestConfig, 'transformRequest'>): void => {
     const transforms: unknown = config.transformRequest;
     if (Array.isArray(transforms)) {
-      if (transforms[transforms.length - 1] !== transform) transforms.push(transform);
+      const last = transforms[transforms.length - 1] as RequestTransform | undefined;
+      if (last === installed && last !== undefined) return;
+      if (last === undefined) transforms.push(transform);
+      else if (!originalOf.has(last)) transforms[transforms.length - 1] = withGuard(last);
     } else {
-      config.transformRequest = (transforms === undefined || transforms === null ? [transform] : [transforms, transform]) as NonNullable<
+      config.transformRequest = (typeof transforms === 'function' ? withGuard(transforms as RequestTransform) : [transform]) as NonNullable<
         AxiosRequestConfig['transformRequest']
       >;
     }
@@ -118,11 +143,15 @@ export function createSendGuard({ origins, secrets, logger }: SendGuardOptions):
     ensure,
     install(defaults) {
       ensure(defaults);
+      const transforms: unknown = defaults.transformRequest;
+      installed = Array.isArray(transforms) ? (transforms[transforms.length - 1] as RequestTransform) : (transforms as RequestTransform);
       defaults.beforeRedirect = hookFor(defaults.beforeRedirect) as NonNullable<AxiosRequestConfig['beforeRedirect']>;
     },
     uninstall(defaults) {
       if (Array.isArray(defaults.transformRequest)) {
-        defaults.transformRequest = defaults.transformRequest.filter((candidate) => candidate !== transform);
+        defaults.transformRequest = defaults.transformRequest
+          .map((candidate) => (originalOf.has(candidate as RequestTransform) ? originalOf.get(candidate as RequestTransform) : candidate))
+          .filter((candidate) => candidate !== undefined);
       }
       const current = defaults.beforeRedirect as RedirectHook | undefined;
       // Someone else's hook replaced ours since: leave it.
