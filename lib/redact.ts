@@ -51,11 +51,6 @@ export function redactError<T>(error: T, secrets: readonly string[] = []): T {
   return scrubForms(error, forms);
 }
 
-/** Field redaction only: for AxiosErrors of requests the plugin put a token on. */
-export function redactAxiosError<T>(error: T): T {
-  return redactError(error);
-}
-
 function causeOf(error: unknown): unknown {
   return error instanceof Error ? (error as { cause?: unknown }).cause : undefined;
 }
@@ -68,7 +63,7 @@ function hideProperty(target: unknown, name: string): void {
   }
 }
 
-export function redactConfig(config: unknown): void {
+function redactConfig(config: unknown): void {
   if (!isObject(config)) return;
   redactHeaderBag(config['headers']);
 }

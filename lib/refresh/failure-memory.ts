@@ -4,7 +4,7 @@ import { backoffDelay } from './policies';
 import type { StoreGuard } from './store-guard';
 
 /** How long the fleet remembers `invalid_grant` for a token version (a new version clears it at once). */
-export const REAUTHORIZATION_MEMORY_MS = 5 * 60_000;
+const REAUTHORIZATION_MEMORY_MS = 5 * 60_000;
 /** A `Retry-After` longer than this is taken as this: a token endpoint cannot park a credential for days. */
 const MAX_RETRY_AFTER_MS = 60 * 60_000;
 /** In-process records kept at most; expired ones go first, then the oldest. */

@@ -38,11 +38,6 @@ export class KnownSecrets {
     return space !== -1 && this.#accessTokens.has(value.slice(space + 1).trim());
   }
 
-  clear(): void {
-    this.#byKey.clear();
-    this.#accessTokens.clear();
-  }
-
   #forget(secret: string): void {
     const count = this.#accessTokens.get(secret);
     if (count === undefined) return;

@@ -59,10 +59,6 @@ export class StoreGuard {
     this.#startProbe(WRITE_BACK_PROBE_MS);
   }
 
-  get degraded(): boolean {
-    return this.#degradedSince !== undefined;
-  }
-
   read(key: string): Promise<StoreRead> {
     return this.#run<StoreRead>('get', key, () => this.store.get(key), () => UNREADABLE);
   }
