@@ -64,7 +64,6 @@ export function attachTokenRefresh(instance: AxiosInstance, options: TokenRefres
     stats,
     lifetime: lifetimeController.signal,
     random,
-    secrets,
     sendGuard,
     redact,
     resolveKey: (config: InternalAxiosRequestConfig) => validKey(config.tokenFlight?.key ?? resolved.key(config), 'the `key` option'),

@@ -2,7 +2,6 @@ import type { AxiosInstance, InternalAxiosRequestConfig } from 'axios';
 import type { TokenFlightEvents, TokenFlightStats } from '../events';
 import type { ResolvedOptions } from '../options';
 import type { RefreshCoordinator } from '../refresh/coordinator';
-import type { KnownSecrets } from '../refresh/known-secrets';
 import type { SendGuard } from './send-guard';
 
 /** What the interceptors share with the handle. */
@@ -15,8 +14,6 @@ export interface PluginContext {
   /** Aborted by `detach()`: ends every wait the plugin started. */
   readonly lifetime: AbortSignal;
   readonly random: () => number;
-  /** Token values this plugin holds: what the send guard protects and redaction scrubs. */
-  readonly secrets: KnownSecrets;
   readonly sendGuard: SendGuard;
   /** Redacts an error about `key` in place (by field and by value) and returns it. */
   redact<T>(error: T, key: string | undefined): T;

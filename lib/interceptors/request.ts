@@ -3,6 +3,7 @@ import { authorizationValue } from '../token-set';
 import type { TokenSet } from '../types';
 import type { PluginContext } from './context';
 import { isAllowedDestination } from './destination';
+import { TOKEN_HEADER } from './send-guard';
 import { countFailure } from './response';
 import { stateOf } from './state';
 
@@ -28,7 +29,7 @@ export function createRequestInterceptors(context: PluginContext): Array<[Reques
   const decisions = new WeakMap<object, Decision>();
 
   const decide = (config: InternalAxiosRequestConfig): Decision => {
-    if (config.tokenFlight?.skip === true || config.headers.get('Authorization') === false) return null;
+    if (config.tokenFlight?.skip === true || config.headers.get(TOKEN_HEADER) === false) return null;
     if (!isAllowedDestination(config, context.options.origins)) return null;
     const key = context.resolveKey(config);
     return { key, token: context.coordinator.cachedValid(key) };
@@ -40,7 +41,7 @@ export function createRequestInterceptors(context: PluginContext): Array<[Reques
     // Assigned, not deleted: `delete` would turn the state into a slow dictionary-mode object.
     state.sentVersion = token?.version;
     state.sentIssuedAt = token?.issuedAt;
-    if (token !== undefined) config.headers.set('Authorization', authorizationValue(token));
+    if (token !== undefined) config.headers.set(TOKEN_HEADER, authorizationValue(token));
     // Even with nothing injected: the guard strips a token of ours copied from an earlier request.
     context.sendGuard.ensure(config);
     return config;

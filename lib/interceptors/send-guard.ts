@@ -5,8 +5,9 @@ import type { Logger } from '../types';
 import { isAllowedDestination } from './destination';
 import { existingStateOf } from './state';
 
-/** The header the plugin writes the token into. */
-const TOKEN_HEADER = 'Authorization';
+/** The header the plugin writes the token into (and guards). */
+export const TOKEN_HEADER = 'Authorization';
+const TOKEN_HEADER_LOWER = TOKEN_HEADER.toLowerCase();
 
 type RedirectHook = (options: Record<string, unknown>, responseDetails?: unknown, requestDetails?: unknown) => void;
 type RequestTransform = (this: InternalAxiosRequestConfig, data: unknown, headers: AxiosHeaders) => unknown;
@@ -58,7 +59,7 @@ export function createSendGuard({ origins, secrets, logger }: SendGuardOptions):
     const headers = options['headers'];
     if (typeof headers !== 'object' || headers === null) return;
     for (const name of Object.keys(headers)) {
-      if (name.toLowerCase() === 'authorization' && isManaged((headers as Record<string, unknown>)[name])) {
+      if (name.toLowerCase() === TOKEN_HEADER_LOWER && isManaged((headers as Record<string, unknown>)[name])) {
         delete (headers as Record<string, unknown>)[name];
       }
     }
