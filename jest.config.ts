@@ -18,7 +18,12 @@ const config: Config = {
       { tsconfig: { module: 'CommonJS', moduleResolution: 'Node10', isolatedModules: true }, diagnostics: false },
     ],
   },
-  ...(axiosUnderTest === undefined || axiosUnderTest === '' ? {} : { moduleNameMapper: { '^axios$': `axios-${axiosUnderTest}` } }),
+  moduleNameMapper: {
+    // Examples and recipes import the package by name, as users do; under jest that is the source.
+    '^axios-token-flight$': '<rootDir>/lib',
+    '^axios-token-flight/testing$': '<rootDir>/lib/testing',
+    ...(axiosUnderTest === undefined || axiosUnderTest === '' ? {} : { '^axios$': `axios-${axiosUnderTest}` }),
+  },
   testTimeout: 20_000,
   verbose: true,
 };
