@@ -1,4 +1,43 @@
-import { MemoryTokenStore } from '../lib';
+import { MemoryTokenStore, type TokenSet, type TokenStore } from '../lib';
+import { tokenStoreContract } from 'axios-token-flight/testing';
 import { describeTokenStoreContract } from './helpers/store-contract';
 
-describeTokenStoreContract('MemoryTokenStore', async () => ({ store: new MemoryTokenStore(), close: async () => undefined }));
+describeTokenStoreContract('MemoryTokenStore', async () => ({ store: new MemoryTokenStore() }));
+
+describe('the shipped contract suite', () => {
+  /** A store with a classic bug: compare-and-set checks the version but not the lock owner. */
+  class UnfencedStore extends MemoryTokenStore {
+    override async compareAndSet(key: string, next: TokenSet, expectedVersion: number): Promise<boolean> {
+      const current = await this.get(key);
+      if ((current?.version ?? 0) !== expectedVersion) return false;
+      await this.restore(key, next);
+      return true;
+    }
+  }
+  /** A store that loses what it does not know: `extra` is dropped on write. */
+  class ForgetfulStore extends MemoryTokenStore {
+    override compareAndSet(key: string, next: TokenSet, expectedVersion: number, owner: string): Promise<boolean> {
+      const { extra: _dropped, ...rest } = next;
+      return super.compareAndSet(key, rest as TokenSet, expectedVersion, owner);
+    }
+  }
+
+  async function failures(store: () => TokenStore): Promise<string[]> {
+    const failed: string[] = [];
+    for (const { name, run } of tokenStoreContract(async () => ({ store: store() }))) {
+      await run().catch(() => failed.push(name));
+    }
+    return failed;
+  }
+
+  it('catches a store whose compare-and-set ignores the lock', async () => {
+    expect(await failures(() => new UnfencedStore())).toEqual([
+      'fences a writer whose lock expired and was taken by another owner',
+      'refuses a write without the lock, even with the right version',
+    ]);
+  });
+
+  it('catches a store that drops fields it does not know', async () => {
+    expect(await failures(() => new ForgetfulStore())).toEqual(['returns null for an unknown key and round-trips a written token set exactly (extra included)']);
+  });
+});

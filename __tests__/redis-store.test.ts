@@ -40,7 +40,7 @@ describe(`RedisTokenStore (${matrixLabel})`, () => {
     return opened(client, new RedisTokenStore(client, { prefix: 'cluster' }));
   });
 
-  const token: TokenSet = { accessToken: 'at-secret-value', refreshToken: 'rt-secret-value', version: 1, issuedAt: Date.now() };
+  const token: TokenSet = { accessToken: 'at-secret-value', refreshToken: 'rt-secret-value', version: 1, issuedAt: Date.now(), extra: {} };
 
   async function write(store: RedisTokenStore, key: string, value: TokenSet = token): Promise<void> {
     expect(await store.acquireLock(key, 'o', 5_000)).toBe(true);

@@ -194,5 +194,5 @@ describe('errors from requests and from refresh()', () => {
 });
 
 function current(): TokenSet {
-  return { accessToken: ACCESS_TOKEN, refreshToken: REFRESH_TOKEN, version: 1, issuedAt: Date.now() };
+  return { accessToken: ACCESS_TOKEN, refreshToken: REFRESH_TOKEN, version: 1, issuedAt: Date.now(), extra: {} };
 }

@@ -30,7 +30,7 @@ function context(): RefreshContext {
     key: 'k',
     reason: 'rejected' as const,
     signal: AbortSignal.timeout(10_000),
-    current: { accessToken: 'at_current-access-token', refreshToken: 'rt_current-refresh-token', version: 1, issuedAt: Date.now() },
+    current: { accessToken: 'at_current-access-token', refreshToken: 'rt_current-refresh-token', version: 1, issuedAt: Date.now(), extra: {} },
   });
 }
 

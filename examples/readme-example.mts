@@ -12,5 +12,5 @@ const handle = attachTokenRefresh(api, {
 });
 await handle.setToken({ accessToken: process.env.ACCESS_TOKEN!, refreshToken: process.env.REFRESH_TOKEN! });
 const { data } = await api.get('/rest/me'); // expired → 1 refresh → "65601 not live yet" waited out → 200
-console.log(data, handle.stats()); // { refreshes: 1, replays: 1, propagationWaits: 2, failures: 0 }
+console.log(data, handle.stats()); // { refreshes: 1, refreshFailures: 0, replays: 1, propagationWaits: 2, failures: 0, cachedTokens: 1, queuedRefreshes: 0 }
 handle.detach();

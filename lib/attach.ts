@@ -52,9 +52,10 @@ export function attachTokenRefresh(instance: AxiosInstance, options: TokenRefres
   const stats = createStats();
   const random = Math.random;
   const secrets = new KnownSecrets();
-  const redact = <T>(error: T, key: string | undefined): T => redactError(error, key === undefined ? [] : secrets.forKey(key));
+  const redact = <T>(error: T, key: string | undefined): T =>
+    redactError(error, key === undefined ? [] : secrets.forKey(key), resolved.inject.headerLower);
   const coordinator = new RefreshCoordinator(resolved, events, stats, lifetimeController.signal, secrets, random);
-  const sendGuard = createSendGuard({ origins: resolved.origins, secrets, logger: resolved.logger });
+  const sendGuard = createSendGuard({ origins: resolved.origins, secrets, logger: resolved.logger, injection: resolved.inject });
 
   const context: PluginContext = {
     instance,
@@ -122,7 +123,7 @@ export function attachTokenRefresh(instance: AxiosInstance, options: TokenRefres
     setToken: (input, key) => redacting(defaultKey(key, 'setToken'), (k) => coordinator.setToken(input, k)),
     invalidate: (key) => redacting(defaultKey(key, 'invalidate'), (k) => coordinator.invalidate(k)),
     events,
-    stats: () => Object.freeze({ ...stats }),
+    stats: () => Object.freeze({ ...stats, ...coordinator.holdings() }),
   };
 }
 

@@ -55,8 +55,8 @@ export function createEvents(): TokenFlightEvents {
   return new EventEmitter() as TokenFlightEvents;
 }
 
-/** Counters for this process, as returned by `handle.stats()`. */
-export interface TokenFlightStats {
+/** Counters for this process, as kept while it runs. */
+export interface TokenFlightCounters {
   /** Refreshes this process performed (not the ones it waited for). */
   refreshes: number;
   /** Refreshes this process attempted that failed. */
@@ -69,6 +69,14 @@ export interface TokenFlightStats {
   failures: number;
 }
 
-export function createStats(): TokenFlightStats {
+/** What `handle.stats()` returns: the counters, and how much this process holds right now. */
+export interface TokenFlightStats extends TokenFlightCounters {
+  /** Credentials held in memory now (at most `maxCachedTokens`, more only while the store is unreachable). */
+  cachedTokens: number;
+  /** Refreshes waiting for one of the `maxConcurrentRefreshes` slots now. */
+  queuedRefreshes: number;
+}
+
+export function createStats(): TokenFlightCounters {
   return { refreshes: 0, refreshFailures: 0, replays: 0, propagationWaits: 0, failures: 0 };
 }

@@ -1,5 +1,6 @@
 export { attachTokenRefresh, type TokenRefreshHandle } from './attach';
 export type { TokenRefreshOptions, TokenPersistence } from './options';
+export type { TokenInjectionOptions } from './token-header';
 export type {
   TokenInput,
   TokenSet,
@@ -10,7 +11,6 @@ export type {
   KeyResolver,
   Logger,
   TokenFlightRequestOptions,
-  TokenFlightState,
 } from './types';
 export type { TokenFlightEvents, TokenFlightEventMap, TokenFlightEventName, TokenFlightStats } from './events';
 export type { TokenStore, RefreshFailureRecord } from './stores/token-store';

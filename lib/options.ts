@@ -2,6 +2,7 @@ import type { AxiosInstance } from 'axios';
 import { unauthorized } from './matchers/unauthorized';
 import { MemoryTokenStore } from './stores/memory';
 import type { TokenStore } from './stores/token-store';
+import { resolveInjection, type TokenInjection, type TokenInjectionOptions } from './token-header';
 import { describe } from './token-set';
 import type { KeyResolver, Logger, Matcher, RefreshContext, TokenInput, TokenSet } from './types';
 import { MAX_TIMER_MS, msOption, optionError, readingOption, snapshotOptions } from './validate';
@@ -10,44 +11,56 @@ export interface TokenRefreshOptions {
   /** Gets a new token. Use `oauth2.refreshTokenGrant(...)` or write your own. */
   readonly refresh: (context: RefreshContext) => Promise<TokenInput>;
   /** Where tokens live, shared by all processes. @default new MemoryTokenStore() */
-  readonly store?: TokenStore;
+  readonly store?: TokenStore | undefined;
   /** Which credential a request uses: a name, or a function of the request config (per tenant). @default 'default' */
-  readonly key?: string | KeyResolver;
+  readonly key?: string | KeyResolver | undefined;
   /** Recognise rejections; the first verdict wins. @default [matchers.unauthorized()] */
-  readonly matchers?: readonly Matcher[];
+  readonly matchers?: readonly Matcher[] | undefined;
   /** Origins the token may be sent to. @default the origin of `instance.defaults.baseURL` */
-  readonly origins?: readonly string[] | 'any';
+  readonly origins?: readonly string[] | 'any' | undefined;
   /** Replays of one request after a rejection. @default 2 */
-  readonly maxReplays?: number;
+  readonly maxReplays?: number | undefined;
   /** Refresh this long before `expiresAt` (never more than half the lifetime; jittered). @default 60_000 */
-  readonly refreshSkewMs?: number;
+  readonly refreshSkewMs?: number | undefined;
   /** A "not propagated yet" rejection of a token younger than this is waited out. @default 30_000 */
-  readonly propagationWindowMs?: number;
+  readonly propagationWindowMs?: number | undefined;
   /** Propagation waits per request; not counted in `maxReplays`. @default 4 */
-  readonly maxPropagationWaits?: number;
+  readonly maxPropagationWaits?: number | undefined;
   /** Backoff between propagation waits: doubles from `initial` (±20 % jitter) up to `max`. @default { initial: 500, max: 8_000 } */
-  readonly propagationBackoffMs?: { readonly initial: number; readonly max: number };
+  readonly propagationBackoffMs?: { readonly initial: number; readonly max: number } | undefined;
   /** How long a refresh lock lives if its holder dies. @default 15_000 */
-  readonly lockTtlMs?: number;
+  readonly lockTtlMs?: number | undefined;
   /** A refresh taking longer fails with `RefreshFailedError`; must be below `lockTtlMs`. @default 10_000 */
-  readonly refreshTimeoutMs?: number;
+  readonly refreshTimeoutMs?: number | undefined;
   /** Store down: keep going with the in-process token (`'local'`) or reject (`'fail'`). @default 'local' */
-  readonly onStoreError?: 'local' | 'fail';
+  readonly onStoreError?: 'local' | 'fail' | undefined;
   /** pino-compatible logger; never given a token. */
-  readonly logger?: Logger;
+  readonly logger?: Logger | undefined;
   /**
    * Backoff after a retryable refresh failure (token endpoint 5xx, unreachable, too slow), shared by
    * the fleet through the store: doubles from `initial` (±20 % jitter) up to `max`; a `Retry-After`
    * from the token endpoint is honoured. Callers in the window get `RefreshFailedError` with
    * `retryAfterMs`. A success resets it. @default { initial: 1_000, max: 60_000 }
    */
-  readonly refreshBackoffMs?: { readonly initial: number; readonly max: number };
+  readonly refreshBackoffMs?: { readonly initial: number; readonly max: number } | undefined;
   /**
    * A durable copy of every credential behind the store (your database): `save` after every refresh
    * and `setToken`, awaited under the lock; `load` when the store has nothing for a key. See
    * docs/stores.md.
    */
-  readonly persist?: TokenPersistence;
+  readonly persist?: TokenPersistence | undefined;
+  /**
+   * Where the token is sent: `header` (default `Authorization`) and `scheme` written before it
+   * (default: the token's `tokenType`, else `Bearer`; `null` sends the bare token).
+   */
+  readonly inject?: TokenInjectionOptions | undefined;
+  /**
+   * Credentials this process keeps in memory at once (least recently used beyond it are dropped;
+   * the next use reads the store once). @default 10_000
+   */
+  readonly maxCachedTokens?: number | undefined;
+  /** Refreshes this process runs at once; more wait in line, requests waiting on a token first. @default 8 */
+  readonly maxConcurrentRefreshes?: number | undefined;
 }
 
 /** Your durable copy of the credentials; the store stays the coordination point and cache. */
@@ -78,12 +91,15 @@ export interface ResolvedOptions {
   readonly logger: Logger | undefined;
   readonly refreshBackoffMs: { readonly initial: number; readonly max: number };
   readonly persist: TokenPersistence | undefined;
+  readonly inject: TokenInjection;
+  readonly maxCachedTokens: number;
+  readonly maxConcurrentRefreshes: number;
 }
 
 const KNOWN_OPTIONS = [
   'refresh', 'store', 'key', 'matchers', 'origins', 'maxReplays', 'refreshSkewMs', 'propagationWindowMs',
   'maxPropagationWaits', 'propagationBackoffMs', 'lockTtlMs', 'refreshTimeoutMs', 'onStoreError', 'logger',
-  'refreshBackoffMs', 'persist',
+  'refreshBackoffMs', 'persist', 'inject', 'maxCachedTokens', 'maxConcurrentRefreshes',
 ] as const satisfies ReadonlyArray<keyof TokenRefreshOptions>;
 
 type OptionName = (typeof KNOWN_OPTIONS)[number];
@@ -95,6 +111,12 @@ function fail(option: string, expected: string, value: unknown): never {
 function countOption(value: unknown, name: OptionName, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) fail(name, 'a non-negative integer', value);
+  return value;
+}
+
+function positiveCount(value: unknown, name: OptionName, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) fail(name, 'a positive integer', value);
   return value;
 }
 
@@ -116,9 +138,18 @@ export function resolveOptions(instance: AxiosInstance, options: TokenRefreshOpt
     );
   }
 
+  const store = read('store', resolveStore);
+  const persist = read('persist', resolvePersist);
+  if (store.entryTtlMs !== undefined && persist === undefined) {
+    throw new TypeError(
+      `axios-token-flight: the store lets entries expire (ttlMs ${store.entryTtlMs}), which needs option \`persist\`: ` +
+        'without a durable copy, an expired entry would take the only copy of a refresh token with it',
+    );
+  }
+
   return Object.freeze({
     refresh: given.refresh as TokenRefreshOptions['refresh'],
-    store: read('store', resolveStore),
+    store,
     key: read('key', resolveKey),
     defaultKey: typeof given.key === 'string' ? given.key : given.key === undefined ? 'default' : undefined,
     matchers: read('matchers', resolveMatchers),
@@ -129,7 +160,10 @@ export function resolveOptions(instance: AxiosInstance, options: TokenRefreshOpt
     maxPropagationWaits: countOption(given.maxPropagationWaits, 'maxPropagationWaits', 4),
     propagationBackoffMs: read('propagationBackoffMs', (value) => resolveBackoff('propagationBackoffMs', value, { initial: 500, max: 8_000 })),
     refreshBackoffMs: read('refreshBackoffMs', (value) => resolveBackoff('refreshBackoffMs', value, { initial: 1_000, max: 60_000 })),
-    persist: read('persist', resolvePersist),
+    persist,
+    inject: read('inject', resolveInjection),
+    maxCachedTokens: positiveCount(given.maxCachedTokens, 'maxCachedTokens', 10_000),
+    maxConcurrentRefreshes: positiveCount(given.maxConcurrentRefreshes, 'maxConcurrentRefreshes', 8),
     lockTtlMs,
     refreshTimeoutMs,
     onStoreError: resolveStoreErrorPolicy(given.onStoreError),

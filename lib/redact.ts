@@ -1,6 +1,7 @@
 /**
  * Scrubs secrets out of errors before they leave the plugin, in two ways:
- * - by field: the `Authorization` header of an AxiosError, wherever axios and Node keep a copy;
+ * - by field: the token header (`Authorization`, or the one `inject` names) of an AxiosError,
+ *   wherever axios and Node keep a copy;
  * - by value (`scrub.ts`): every token the plugin knows for the credential, wherever it appears —
  *   a custom header, an ioredis command's arguments, a token endpoint's `error_description`, a
  *   `cause` chain.
@@ -17,7 +18,13 @@ import { REDACTED, scrubForms, scrubText, secretForms } from './scrub';
 
 export { REDACTED } from './scrub';
 
-const AUTHORIZATION_LINE = /^(authorization:[ \t]*).*$/gim;
+const headerLines = new Map<string, RegExp>();
+/** The raw header block's line for `name` (an HTTP token: of its characters only `$*+.^|` mean something in a RegExp). */
+function headerLine(name: string): RegExp {
+  let line = headerLines.get(name);
+  if (line === undefined) headerLines.set(name, (line = new RegExp(`^(${name.replace(/[.*+^$|]/g, '\\$&')}:[ \\t]*).*$`, 'gim')));
+  return line;
+}
 
 interface AxiosErrorLike {
   isAxiosError: true;
@@ -34,19 +41,21 @@ export function isAxiosErrorLike(value: unknown): value is AxiosErrorLike {
  * Redacts `error` in place — by field when it is an AxiosError, and by value for `secrets` — and
  * returns the same error, so it can be rethrown unchanged otherwise.
  */
-export function redactError<T>(error: T, secrets: readonly string[] = []): T {
+export function redactError<T>(error: T, secrets: readonly string[] = [], tokenHeader = 'authorization'): T {
   const forms = secretForms(secrets);
+  // `Authorization` always: a credential the caller put there themselves is no less secret.
+  const names = tokenHeader === 'authorization' ? ['authorization'] : ['authorization', tokenHeader];
   if (isAxiosErrorLike(error)) {
-    redactConfig(error.config);
-    redactRequest(error.request, forms, new Set());
-    redactConfig(error.response?.config);
-    redactRequest(error.response?.request, forms, new Set());
+    redactConfig(error.config, names);
+    redactRequest(error.request, forms, names, new Set());
+    redactConfig(error.response?.config, names);
+    redactRequest(error.response?.request, forms, names, new Set());
     hideProperty(error, 'request');
     hideProperty(error.response, 'request');
   }
   // Causes may be AxiosErrors too (a user's own call to a token endpoint, wrapped).
   for (let cause = causeOf(error), depth = 0; cause !== undefined && depth < 8; cause = causeOf(cause), depth++) {
-    if (isAxiosErrorLike(cause)) redactError(cause);
+    if (isAxiosErrorLike(cause)) redactError(cause, [], tokenHeader);
   }
   return scrubForms(error, forms);
 }
@@ -63,45 +72,47 @@ function hideProperty(target: unknown, name: string): void {
   }
 }
 
-function redactConfig(config: unknown): void {
+function redactConfig(config: unknown, names: readonly string[]): void {
   if (!isObject(config)) return;
-  redactHeaderBag(config['headers']);
+  redactHeaderBag(config['headers'], names);
 }
 
-function redactHeaderBag(headers: unknown): void {
+function redactHeaderBag(headers: unknown, names: readonly string[]): void {
   if (!isObject(headers)) return;
   for (const name of Object.keys(headers)) {
-    if (name.toLowerCase() === 'authorization' && typeof headers[name] === 'string') headers[name] = REDACTED;
+    if (names.includes(name.toLowerCase()) && typeof headers[name] === 'string') headers[name] = REDACTED;
     // axios' per-method header groups (`common`, `get`…) can carry one too.
-    else if (isObject(headers[name]) && !Array.isArray(headers[name])) redactHeaderBag(headers[name]);
+    else if (isObject(headers[name]) && !Array.isArray(headers[name])) redactHeaderBag(headers[name], names);
   }
 }
 
 /** A finished request: its header block and header map are rewritten, by field and by value. */
-function redactRequest(request: unknown, forms: readonly string[], seen: Set<object>): void {
+function redactRequest(request: unknown, forms: readonly string[], names: readonly string[], seen: Set<object>): void {
   if (!isObject(request) || seen.has(request)) return;
   seen.add(request);
   if (typeof request['_header'] === 'string') {
-    request['_header'] = scrubText(request['_header'].replace(AUTHORIZATION_LINE, `$1${REDACTED}`), forms);
+    let block = request['_header'];
+    for (const name of names) block = block.replace(headerLine(name), `$1${REDACTED}`);
+    request['_header'] = scrubText(block, forms);
   }
   for (const symbol of Object.getOwnPropertySymbols(request)) {
     // Node's internal header map: { authorization: ['Authorization', 'Bearer …'], … }.
-    if (symbol.description === 'kOutHeaders') redactOutHeaders(request[symbol as unknown as string], forms);
+    if (symbol.description === 'kOutHeaders') redactOutHeaders(request[symbol as unknown as string], forms, names);
   }
   // follow-redirects' RedirectableRequest: the options it was given and the live ClientRequest.
   if (isObject(request['_options'])) {
-    redactHeaderBag(request['_options']['headers']);
+    redactHeaderBag(request['_options']['headers'], names);
     scrubForms(request['_options']['headers'], forms);
   }
-  redactRequest(request['_currentRequest'], forms, seen);
-  redactRequest(request['_redirectable'], forms, seen);
+  redactRequest(request['_currentRequest'], forms, names, seen);
+  redactRequest(request['_redirectable'], forms, names, seen);
 }
 
-function redactOutHeaders(outHeaders: unknown, forms: readonly string[]): void {
+function redactOutHeaders(outHeaders: unknown, forms: readonly string[], names: readonly string[]): void {
   if (!isObject(outHeaders)) return;
   for (const [name, entry] of Object.entries(outHeaders)) {
     if (!Array.isArray(entry) || entry.length !== 2 || typeof entry[1] !== 'string') continue;
-    entry[1] = name === 'authorization' ? REDACTED : scrubText(entry[1], forms);
+    entry[1] = names.includes(name) ? REDACTED : scrubText(entry[1], forms);
   }
 }
 

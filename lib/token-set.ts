@@ -1,3 +1,4 @@
+import { normaliseExtra } from './token-extra';
 import type { TokenInput, TokenSet } from './types';
 
 /**
@@ -58,6 +59,8 @@ export function normaliseTokenInput(
 
   const requestedExpiresAt = (expiresAt as number | undefined) ?? (expiresIn === undefined ? undefined : now + (expiresIn as number) * 1000);
   const resolvedExpiresAt = requestedExpiresAt === undefined ? undefined : Math.min(requestedExpiresAt, now + MAX_TOKEN_LIFETIME_MS);
+  const extra = normaliseExtra(candidate.extra, previous?.extra);
+  if ('problem' in extra) return extra;
   // Checked above: these are strings or undefined.
   const keptRefreshToken = (refreshToken as string | undefined) ?? previous?.refreshToken;
   return {
@@ -67,6 +70,7 @@ export function normaliseTokenInput(
       ...(resolvedExpiresAt === undefined ? {} : { expiresAt: resolvedExpiresAt }),
       ...(typeof tokenType === 'string' ? { tokenType } : {}),
       ...(typeof scope === 'string' ? { scope } : {}),
+      extra: extra.extra,
       version: (previous?.version ?? 0) + 1,
       issuedAt: now,
       // A property of the provider, not of one token: kept until a refresh shows otherwise.
@@ -82,10 +86,4 @@ export function describe(value: unknown): string {
   if (typeof value === 'string') return value === '' ? 'an empty string' : 'a string';
   if (typeof value === 'number') return Number.isNaN(value) ? 'NaN' : String(value);
   return typeof value;
-}
-
-/** The value for the Authorization header. Lower-case `bearer` from some providers is normalised (RFC 6750 §2.1). */
-export function authorizationValue(token: TokenSet): string {
-  const type = token.tokenType === undefined || /^bearer$/i.test(token.tokenType) ? 'Bearer' : token.tokenType;
-  return `${type} ${token.accessToken}`;
 }

@@ -4,24 +4,32 @@ import type { AxiosResponse, InternalAxiosRequestConfig } from 'axios';
 export interface TokenInput {
   readonly accessToken: string;
   /** Omit to keep the previous refresh token (providers that do not rotate). */
-  readonly refreshToken?: string;
+  readonly refreshToken?: string | undefined;
   /** Lifetime in seconds, as OAuth2 `expires_in`. */
-  readonly expiresIn?: number;
+  readonly expiresIn?: number | undefined;
   /** Absolute expiry, epoch milliseconds. Wins over `expiresIn`. */
-  readonly expiresAt?: number;
+  readonly expiresAt?: number | undefined;
   /** @default 'Bearer' */
-  readonly tokenType?: string;
-  readonly scope?: string;
+  readonly tokenType?: string | undefined;
+  readonly scope?: string | undefined;
+  /**
+   * The token response's other fields (`instance_url`, `id_token`, …), as JSON values: stored with
+   * the token (encrypted with it), merged over the previous token's so a field a refresh omits is
+   * kept. At most 64 KiB serialised. `oauth2` helpers fill it from the token response.
+   */
+  readonly extra?: Readonly<Record<string, unknown>> | undefined;
 }
 
 /** What the store holds: a normalised token plus its version. */
 export interface TokenSet {
   readonly accessToken: string;
-  readonly refreshToken?: string;
+  readonly refreshToken?: string | undefined;
   /** Epoch milliseconds; absent when the provider gave no lifetime. */
-  readonly expiresAt?: number;
-  readonly tokenType?: string;
-  readonly scope?: string;
+  readonly expiresAt?: number | undefined;
+  readonly tokenType?: string | undefined;
+  readonly scope?: string | undefined;
+  /** The token response's other fields (`instance_url`, `id_token`, `scope`, …); `{}` when none. Deep-frozen. */
+  readonly extra: Readonly<Record<string, unknown>>;
   /** Starts at 1 and increments on every write; the unit of "one refresh per version". */
   readonly version: number;
   /** Epoch milliseconds of the write. */
@@ -32,7 +40,7 @@ export interface TokenSet {
    * outage under `onStoreError: 'local'`), only a credential known not to rotate is refreshed: with
    * rotation, two processes refreshing on their own would spend the same refresh token.
    */
-  readonly rotatesRefreshToken?: boolean;
+  readonly rotatesRefreshToken?: boolean | undefined;
 }
 
 export type RefreshReason = 'missing' | 'expiring' | 'rejected';
@@ -59,42 +67,29 @@ export type Matcher = (response: AxiosResponse) => Verdict | undefined;
 
 export type KeyResolver = (config: InternalAxiosRequestConfig) => string;
 
-/** pino / console compatible. Never handed a token. */
+/**
+ * Called as pino and bunyan are: `(fields, message)`, so a pino or bunyan logger is passed as is
+ * and its JSON keeps every field. For console or winston, swap the arguments (see the README).
+ * Never handed a token.
+ */
 export interface Logger {
-  debug(message: string, fields?: Record<string, unknown>): void;
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
+  debug(fields: Record<string, unknown>, message: string): void;
+  info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+  error(fields: Record<string, unknown>, message: string): void;
 }
 
 /** Per-request options, under `config.tokenFlight`. */
 export interface TokenFlightRequestOptions {
   /** Send this request without a token and never refresh for it. */
-  skip?: boolean;
+  skip?: boolean | undefined;
   /** Credential to use for this request; overrides the `key` option. */
-  key?: string;
-}
-
-/** Internal per-request state, kept under the string key `'axios-token-flight'`. */
-export interface TokenFlightState {
-  /** Replays already made for this original request. */
-  replays: number;
-  /** Propagation waits already made for this original request. */
-  propagationWaits: number;
-  /** Credential key the token was injected for. */
   key?: string | undefined;
-  /** Version of the token that was sent; absent when no token was sent by the plugin. */
-  sentVersion?: number | undefined;
-  /** `issuedAt` of the token that was sent (drives the propagation window). */
-  sentIssuedAt?: number | undefined;
 }
-
-export const STATE_KEY = 'axios-token-flight';
 
 declare module 'axios' {
   interface AxiosRequestConfig {
-    tokenFlight?: TokenFlightRequestOptions;
-    'axios-token-flight'?: TokenFlightState;
+    tokenFlight?: TokenFlightRequestOptions | undefined;
   }
 }
 

@@ -1,5 +1,5 @@
 import type { AxiosInstance, InternalAxiosRequestConfig } from 'axios';
-import type { TokenFlightEvents, TokenFlightStats } from '../events';
+import type { TokenFlightEvents, TokenFlightCounters } from '../events';
 import type { ResolvedOptions } from '../options';
 import type { RefreshCoordinator } from '../refresh/coordinator';
 import type { SendGuard } from './send-guard';
@@ -10,7 +10,7 @@ export interface PluginContext {
   readonly options: ResolvedOptions;
   readonly coordinator: RefreshCoordinator;
   readonly events: TokenFlightEvents;
-  readonly stats: TokenFlightStats;
+  readonly stats: TokenFlightCounters;
   /** Aborted by `detach()`: ends every wait the plugin started. */
   readonly lifetime: AbortSignal;
   readonly random: () => number;

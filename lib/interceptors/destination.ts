@@ -1,5 +1,6 @@
 import type { InternalAxiosRequestConfig } from 'axios';
 import { originOf } from '../options';
+import type { NewerConfigOptions } from '../axios-newer-options';
 
 /**
  * axios' own test for an absolute URL (`/^([a-z][a-z\d+\-.]*:)?\/\//i`: a scheme, then `//`; a
@@ -64,6 +65,6 @@ export function isAllowedDestination(config: InternalAxiosRequestConfig, allowed
     // Joined to baseURL: `base + '/' + path` cannot leave the base's origin. No baseURL: not a URL.
     return baseURL !== undefined && allows(allowed, baseOrigin(baseURL));
   }
-  if (baseURL !== undefined && config.allowAbsoluteUrls === false && !allows(allowed, baseOrigin(baseURL))) return false;
+  if (baseURL !== undefined && (config as NewerConfigOptions).allowAbsoluteUrls === false && !allows(allowed, baseOrigin(baseURL))) return false;
   return allows(allowed, originOf(url));
 }

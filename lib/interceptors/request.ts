@@ -1,9 +1,7 @@
 import type { AxiosInterceptorOptions, InternalAxiosRequestConfig } from 'axios';
-import { authorizationValue } from '../token-set';
 import type { TokenSet } from '../types';
 import type { PluginContext } from './context';
 import { isAllowedDestination } from './destination';
-import { TOKEN_HEADER } from './send-guard';
 import { countFailure } from './response';
 import { stateOf } from './state';
 
@@ -17,7 +15,7 @@ type RequestInterceptor = (config: InternalAxiosRequestConfig) => InternalAxiosR
 type Decision = { readonly key: string; readonly token: TokenSet | undefined } | { readonly error: unknown } | null;
 
 /**
- * Puts the current token on every request to an allowed origin. `Authorization` is always
+ * Puts the current token on every request to an allowed origin. Its header is always
  * overwritten, so a config replayed by someone else (axios-retry) picks up the newest token.
  *
  * Two interceptors, of which exactly one runs per request (axios' `runWhen`): a synchronous one
@@ -26,10 +24,11 @@ type Decision = { readonly key: string; readonly token: TokenSet | undefined } |
  * chain when every one that applies is synchronous, which is most of the plugin's hot-path cost.
  */
 export function createRequestInterceptors(context: PluginContext): Array<[RequestInterceptor, AxiosInterceptorOptions]> {
+  const { header, valueFor } = context.options.inject;
   const decisions = new WeakMap<object, Decision>();
 
   const decide = (config: InternalAxiosRequestConfig): Decision => {
-    if (config.tokenFlight?.skip === true || config.headers.get(TOKEN_HEADER) === false) return null;
+    if (config.tokenFlight?.skip === true || config.headers.get(header) === false) return null;
     if (!isAllowedDestination(config, context.options.origins)) return null;
     const key = context.resolveKey(config);
     return { key, token: context.coordinator.cachedValid(key) };
@@ -41,7 +40,7 @@ export function createRequestInterceptors(context: PluginContext): Array<[Reques
     // Assigned, not deleted: `delete` would turn the state into a slow dictionary-mode object.
     state.sentVersion = token?.version;
     state.sentIssuedAt = token?.issuedAt;
-    if (token !== undefined) config.headers.set(TOKEN_HEADER, authorizationValue(token));
+    if (token !== undefined) config.headers.set(header, valueFor(token));
     // Even with nothing injected: the guard strips a token of ours copied from an earlier request.
     context.sendGuard.ensure(config);
     return config;

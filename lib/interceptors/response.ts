@@ -3,11 +3,11 @@ import { ReauthorizationRequiredError, ReplayLimitError, TokenFlightError, Token
 import { isAxiosErrorLike } from '../redact';
 import { sleep } from '../refresh/abortable';
 import { propagationDelay } from '../refresh/policies';
-import type { TokenFlightState, Verdict } from '../types';
+import type { Verdict } from '../types';
 import { classify } from './classify';
 import type { PluginContext } from './context';
 import { isUnreplayableBody, replay } from './replay';
-import { existingStateOf } from './state';
+import { existingStateOf, type TokenFlightState } from './state';
 
 /** State of a request that went out with a token from us. */
 type SentState = TokenFlightState & { key: string; sentVersion: number; sentIssuedAt: number };

@@ -1,13 +1,12 @@
 import type { AxiosHeaders, AxiosRequestConfig, InternalAxiosRequestConfig } from 'axios';
 import { originOf } from '../options';
 import type { KnownSecrets } from '../refresh/known-secrets';
+import type { TokenInjection } from '../token-header';
 import type { Logger } from '../types';
 import { isAllowedDestination } from './destination';
+import type { NewerConfigOptions } from '../axios-newer-options';
 import { existingStateOf } from './state';
 
-/** The header the plugin writes the token into (and guards). */
-export const TOKEN_HEADER = 'Authorization';
-const TOKEN_HEADER_LOWER = TOKEN_HEADER.toLowerCase();
 
 type RedirectHook = (options: Record<string, unknown>, responseDetails?: unknown, requestDetails?: unknown) => void;
 type RequestTransform = (this: InternalAxiosRequestConfig, data: unknown, headers: AxiosHeaders) => unknown;
@@ -16,6 +15,8 @@ export interface SendGuardOptions {
   readonly origins: ReadonlySet<string> | null;
   readonly secrets: KnownSecrets;
   readonly logger: Logger | undefined;
+  /** The header the token is written into (and guarded in). */
+  readonly injection: Pick<TokenInjection, 'header' | 'headerLower'>;
 }
 
 export interface SendGuard {
@@ -41,14 +42,19 @@ export interface SendGuard {
  * - the caller copied an earlier request's config or headers onto a request to another origin,
  *   or onto a `tokenFlight.skip` request;
  * - a redirect leads to another origin (Node http adapter: follow-redirects keeps `Authorization`
- *   for a subdomain on axios ≤ 1.20, so the plugin removes it itself).
+ *   for a subdomain on axios ≤ 1.20, and any other header everywhere, so the plugin removes it
+ *   itself). fetch removes only `Authorization`: with another header, a fetch request is sent with
+ *   `redirect: 'manual'` (the 3xx comes back as the response).
  * axios runs `transformRequest` after every request interceptor, right before the adapter, with
  * `this` bound to the config on every version of the peer range.
  *
  * Nothing here allocates per request: one redirect hook per plugin (plus one per distinct hook of
  * the caller's it wraps), and a redirect chain is remembered by follow-redirects' own options object.
  */
-export function createSendGuard({ origins, secrets, logger }: SendGuardOptions): SendGuard {
+export function createSendGuard({ origins, secrets, logger, injection }: SendGuardOptions): SendGuard {
+  const { header, headerLower } = injection;
+  /** fetch drops only `Authorization` on a cross-origin redirect; any other header would follow it. */
+  const fetchKeepsHeaderOnRedirect = headerLower !== 'authorization';
   const isManaged = (value: unknown): boolean => typeof value === 'string' && secrets.isManagedHeaderValue(value);
   /** follow-redirects' per-request options objects whose chain left the allowed origins. */
   const leftAllowedOrigins = new WeakSet<object>();
@@ -59,7 +65,7 @@ export function createSendGuard({ origins, secrets, logger }: SendGuardOptions):
     const headers = options['headers'];
     if (typeof headers !== 'object' || headers === null) return;
     for (const name of Object.keys(headers)) {
-      if (name.toLowerCase() === TOKEN_HEADER_LOWER && isManaged((headers as Record<string, unknown>)[name])) {
+      if (name.toLowerCase() === headerLower && isManaged((headers as Record<string, unknown>)[name])) {
         delete (headers as Record<string, unknown>)[name];
       }
     }
@@ -88,18 +94,20 @@ export function createSendGuard({ origins, secrets, logger }: SendGuardOptions):
     if (state?.sentVersion !== undefined) {
       if (isAllowedDestination(this, origins)) {
         if (this.beforeRedirect !== guardRedirect) this.beforeRedirect = hookFor(this.beforeRedirect) as NonNullable<InternalAxiosRequestConfig['beforeRedirect']>;
+        if (fetchKeepsHeaderOnRedirect && usesFetch(this)) {
+          const config = this as NewerConfigOptions;
+          config.fetchOptions = { ...config.fetchOptions, redirect: 'manual' };
+        }
         return data;
       }
       // Injected for an allowed origin, then pointed elsewhere by code that ran after us.
       state.sentVersion = undefined;
-      logger?.warn('axios-token-flight: withheld the token: the request was pointed at another origin after it was injected', {
-        key: state.key,
-      });
+      logger?.warn({ key: state.key }, 'axios-token-flight: withheld the token: the request was pointed at another origin after it was injected');
     }
     // Not injected by us for this send (another origin, `skip`, or a destination changed after
     // injection): a token of ours may still be there, copied from an earlier request.
-    const value: unknown = headers.get(TOKEN_HEADER);
-    if (isManaged(value)) headers.delete(TOKEN_HEADER);
+    const value: unknown = headers.get(header);
+    if (isManaged(value)) headers.delete(header);
     return data;
   };
 
@@ -168,6 +176,16 @@ export function createSendGuard({ origins, secrets, logger }: SendGuardOptions):
       return typeof options === 'object' && options !== null && leftAllowedOrigins.has(options);
     },
   };
+}
+
+/**
+ * Whether axios will send `config` with its fetch adapter (named first, as `adapter: 'fetch'` or
+ * `['fetch', …]`: on Node fetch is always available, so the first name wins). The beforeRedirect
+ * hook never runs there; fetch follows redirects itself.
+ */
+function usesFetch(config: InternalAxiosRequestConfig): boolean {
+  const adapter: unknown = config.adapter;
+  return adapter === 'fetch' || (Array.isArray(adapter) && adapter[0] === 'fetch');
 }
 
 /** follow-redirects hands the next hop's URL as `href` (or its parts). */

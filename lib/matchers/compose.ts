@@ -38,7 +38,7 @@ export function status(...statuses: number[]): Matcher {
 
 export interface BodyFieldOptions {
   /** Only responses with one of these statuses are looked at. @default any status */
-  readonly status?: number | readonly number[];
+  readonly status?: number | readonly number[] | undefined;
 }
 
 /**

@@ -4,7 +4,7 @@ import { readHelperOptions, requestToken, resolveEndpoint, type TokenEndpointOpt
 export interface ClientCredentialsGrantOptions extends TokenEndpointOptions {
   readonly clientSecret: string;
   /** Auth0 and others name the API with `audience`. */
-  readonly audience?: string;
+  readonly audience?: string | undefined;
 }
 
 /** RFC 6749 §4.4: machine-to-machine tokens; nothing to rotate, a missing token is simply fetched. */

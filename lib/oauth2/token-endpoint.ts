@@ -1,4 +1,5 @@
-import axios, { type AxiosInstance } from 'axios';
+import axios, { type AxiosInstance, type AxiosRequestConfig } from 'axios';
+import type { NewerConfigOptions } from '../axios-newer-options';
 import { RefreshFailedError } from '../errors';
 import { originOf } from '../options';
 import { redactError, redactRequestBody } from '../redact';
@@ -13,27 +14,27 @@ export interface TokenEndpointOptions {
   /** Absolute URL of the provider's token endpoint. */
   readonly tokenUrl: string;
   readonly clientId: string;
-  readonly clientSecret?: string;
+  readonly clientSecret?: string | undefined;
   /**
    * How the client authenticates (RFC 6749 §2.3.1).
    * @default 'client_secret_basic' when a secret is given; public clients send only `client_id`
    */
-  readonly authMethod?: ClientAuthMethod;
+  readonly authMethod?: ClientAuthMethod | undefined;
   /** Space-separated scopes to request. */
-  readonly scope?: string;
+  readonly scope?: string | undefined;
   /** More form fields, e.g. `{ audience }` or a provider's `resource`. */
-  readonly extraParams?: Readonly<Record<string, string>>;
+  readonly extraParams?: Readonly<Record<string, string>> | undefined;
   /**
    * The largest token response accepted, in bytes; a larger one fails the refresh instead of
    * filling memory. @default 1_048_576 (1 MiB)
    */
-  readonly maxResponseBytes?: number;
+  readonly maxResponseBytes?: number | undefined;
   /**
    * The axios instance used to call the token endpoint (proxies, custom agents).
    * Never pass the instance the plugin is attached to.
    * @default a private instance: no interceptors, no retries
    */
-  readonly httpClient?: AxiosInstance;
+  readonly httpClient?: AxiosInstance | undefined;
 }
 
 export interface ResolvedEndpoint {
@@ -155,7 +156,7 @@ export async function requestToken(
   let location: unknown;
   let retryAfter: unknown;
   try {
-    const response = await endpoint.client.request<string>({
+    const requestConfig: AxiosRequestConfig & NewerConfigOptions = {
       method: 'POST',
       url: endpoint.tokenUrl,
       data: body,
@@ -171,7 +172,8 @@ export async function requestToken(
       // A hostile or broken endpoint must not fill memory before the refresh timeout.
       maxContentLength: endpoint.maxResponseBytes,
       tokenFlight: { skip: true },
-    });
+    };
+    const response = await endpoint.client.request<string>(requestConfig);
     status = response.status;
     text = typeof response.data === 'string' ? response.data : String(response.data ?? '');
     location = response.headers?.['location'];

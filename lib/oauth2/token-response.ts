@@ -72,7 +72,17 @@ function toTokenInput(json: Record<string, unknown>, key: string, tokenUrl: stri
     ...(typeof expiresIn === 'number' ? { expiresIn } : {}),
     ...(typeof tokenType === 'string' ? { tokenType } : {}),
     ...(typeof scope === 'string' ? { scope } : {}),
+    extra: extraFields(json),
   };
+}
+
+/** Fields the plugin handles itself; everything else (`instance_url`, `id_token`, `scope`…) goes to `extra`. */
+const OWN_FIELDS = new Set(['access_token', 'refresh_token', 'expires_in', 'token_type']);
+
+function extraFields(json: Record<string, unknown>): Record<string, unknown> {
+  const extra: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(json)) if (!OWN_FIELDS.has(name)) extra[name] = value;
+  return extra;
 }
 
 function malformed(key: string, tokenUrl: string, problem: string): never {

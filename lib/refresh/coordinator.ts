@@ -1,6 +1,6 @@
 import type { GenericAbortSignal } from 'axios';
 import { ReauthorizationRequiredError, StoreUnavailableError } from '../errors';
-import type { TokenFlightEvents, TokenFlightStats } from '../events';
+import type { TokenFlightEvents, TokenFlightCounters } from '../events';
 import type { ResolvedOptions } from '../options';
 import { normaliseTokenInput } from '../token-set';
 import type { RefreshReason, TokenSet } from '../types';
@@ -10,6 +10,7 @@ import type { KnownSecrets } from './known-secrets';
 import { canceled, LOCK_WAIT_MARGIN_MS, LockLoop, type Satisfies } from './lock-loop';
 import { Persistence } from './persistence';
 import { callRefresh, toRefreshError } from './refresh-call';
+import { RefreshSlots } from './refresh-slots';
 import { StoreGuard, UNREADABLE, type StoreRead } from './store-guard';
 import { StoreView } from './store-view';
 import { TokenCache, type CacheEntry } from './token-cache';
@@ -28,6 +29,7 @@ const MAX_FLIGHT_ATTEMPTS = 3;
  */
 export class RefreshCoordinator {
   readonly #cache: TokenCache;
+  readonly #slots: RefreshSlots;
   readonly #flights = new Map<string, Promise<TokenSet>>();
   readonly #wakeUps = new WakeUps();
   readonly #guard: StoreGuard;
@@ -42,15 +44,22 @@ export class RefreshCoordinator {
   constructor(
     private readonly options: ResolvedOptions,
     private readonly events: TokenFlightEvents,
-    private readonly stats: TokenFlightStats,
+    private readonly stats: TokenFlightCounters,
     private readonly lifetime: AbortSignal,
     secrets: KnownSecrets,
     random: () => number = Math.random,
   ) {
-    this.#cache = new TokenCache(options.refreshSkewMs, random);
     this.#guard = new StoreGuard(options.store, options.onStoreError, events, options.logger, secrets, () => {
       void this.#writeBackAfterOutage();
     });
+    this.#cache = new TokenCache({
+      skewMs: options.refreshSkewMs,
+      random,
+      maxEntries: options.maxCachedTokens,
+      canEvict: () => this.#guard.healthy,
+      onEvict: (key) => secrets.forget(key),
+    });
+    this.#slots = new RefreshSlots(options.maxConcurrentRefreshes, options.refreshTimeoutMs);
     this.#view = new StoreView(this.#guard, this.#cache, secrets, options.logger);
     this.#failures = new FailureMemory(this.#guard, options.refreshBackoffMs, random);
     this.#persistence = options.persist === undefined ? undefined : new Persistence(options.persist, events, options.logger, secrets, random);
@@ -63,12 +72,18 @@ export class RefreshCoordinator {
       refreshTimeoutMs: options.refreshTimeoutMs,
       lifetime,
       random,
+      changeNotices: options.store.subscribe !== undefined,
       logger: options.logger,
       assertOpen: () => {
         if (this.lifetime.aborted || this.#closing) throw canceled();
       },
     });
     this.#unsubscribe = options.store.subscribe?.((key, version) => this.#onChangeNotice(key, version));
+  }
+
+  /** How much this process holds right now, for `stats()`. */
+  holdings(): { cachedTokens: number; queuedRefreshes: number } {
+    return { cachedTokens: this.#cache.size, queuedRefreshes: this.#slots.queued };
   }
 
   /** The hot path: this process's copy, if it is not due for refresh. No store call, no allocation. */
@@ -78,7 +93,7 @@ export class RefreshCoordinator {
 
   /** A token to send now: cached, read from the store, or refreshed (`missing` / `expiring`). */
   async currentToken(key: string, signal?: GenericAbortSignal): Promise<TokenSet> {
-    let entry = this.#cache.get(key);
+    let entry = this.#cache.use(key);
     if (entry === undefined) return this.#obtain(key, 0, false, signal);
     if (entry.recheck) {
       entry.recheck = false;
@@ -146,6 +161,8 @@ export class RefreshCoordinator {
   async drain(): Promise<void> {
     this.#closing = true;
     this.#wakeUps.wakeAll();
+    // Queued refreshes have sent nothing to the provider yet: they end now.
+    this.#slots.cancelAll(canceled());
     const bound = this.options.refreshTimeoutMs + LOCK_WAIT_MARGIN_MS;
     await settleWithin(Promise.allSettled([...this.#flights.values()]), bound);
     if (this.#persistence !== undefined) await settleWithin(this.#persistence.flush(), bound);
@@ -154,6 +171,7 @@ export class RefreshCoordinator {
   /** Immediate teardown (`detach()`, and the end of `close()`): timers, subscription, memory. */
   close(): void {
     this.#closing = true;
+    this.#slots.cancelAll(canceled());
     this.#guard.close();
     this.#unsubscribe?.();
     this.#wakeUps.wakeAll();
@@ -176,20 +194,26 @@ export class RefreshCoordinator {
 
   async #obtain(key: string, staleVersion: number, rejected: boolean, signal?: GenericAbortSignal): Promise<TokenSet> {
     for (let attempt = 0; ; attempt++) {
-      const flight = this.#flights.get(key) ?? this.#startFlight(key, staleVersion, rejected);
+      let flight = this.#flights.get(key);
+      // A request now waits on it: a background refresh still queued for a slot goes ahead of the others.
+      if (flight !== undefined) this.#slots.promote(key);
+      else flight = this.#startFlight(key, staleVersion, rejected, true);
       const token = await abortable(flight, signal, this.lifetime);
       if (token.version > staleVersion || attempt + 1 >= MAX_FLIGHT_ATTEMPTS) return token;
       // We joined a flight that answered an older version than the one we hold: fly again for ours.
     }
   }
 
-  #startFlight(key: string, staleVersion: number, rejected: boolean): Promise<TokenSet> {
+  /** `urgent`: a request is waiting for it (it is served before background refreshes when slots are short). */
+  #startFlight(key: string, staleVersion: number, rejected: boolean, urgent: boolean): Promise<TokenSet> {
     const satisfies: Satisfies = (token) =>
       token !== null && token !== UNREADABLE && token.version > staleVersion && Date.now() < this.#cache.accept(key, token).dueAt;
     const run = async (): Promise<TokenSet> => {
       // In backoff (or invalid_grant remembered) for the version we hold: answer at once, no store call.
       this.#failures.checkLocal(key, this.#cache.get(key)?.token.version ?? 0);
-      return this.#locks.run(key, satisfies, true, (stored, owner) => this.#refreshLocked(key, stored, rejected, owner));
+      return this.#locks.run(key, satisfies, true, (stored, owner) => this.#refreshLocked(key, stored, rejected, owner), () =>
+        this.#slots.acquire(key, urgent),
+      );
     };
     const flight = run().finally(() => {
       if (this.#flights.get(key) === flight) this.#flights.delete(key);
@@ -202,7 +226,7 @@ export class RefreshCoordinator {
 
   #refreshInBackground(key: string, entry: CacheEntry): void {
     if (this.#flights.has(key)) return;
-    this.#startFlight(key, entry.token.version, false).catch(() => {
+    this.#startFlight(key, entry.token.version, false, false).catch(() => {
       // Already reported through `refresh-failed`; back off so every request does not retry it.
       const expiresAt = entry.token.expiresAt ?? Number.POSITIVE_INFINITY;
       entry.dueAt = Math.min(expiresAt, Date.now() + BACKGROUND_RETRY_MS);
@@ -227,7 +251,7 @@ export class RefreshCoordinator {
     await this.#failures.check(key, fromVersion ?? 0);
     const started = Date.now();
     this.events.emit('refresh-start', { key, reason, fromVersion });
-    this.options.logger?.debug('axios-token-flight: refreshing', { key, reason, fromVersion });
+    this.options.logger?.debug({ key, reason, fromVersion }, 'axios-token-flight: refreshing');
     let token: TokenSet;
     try {
       token = await callRefresh(this.options.refresh, key, current, reason, this.options.refreshTimeoutMs);
@@ -245,7 +269,7 @@ export class RefreshCoordinator {
       this.stats.refreshFailures += 1;
       const durationMs = Date.now() - started;
       this.events.emit('refresh-failed', { key, reason, code: failure.code, retryable: failure.retryable, durationMs });
-      this.options.logger?.warn('axios-token-flight: refresh failed', { key, reason, code: failure.code, durationMs });
+      this.options.logger?.warn({ key, reason, code: failure.code, durationMs }, 'axios-token-flight: refresh failed');
       throw failure;
     }
     const written = await this.#view.writeRefreshed(key, token, stored === UNREADABLE ? null : stored, owner);
@@ -254,7 +278,7 @@ export class RefreshCoordinator {
     this.stats.refreshes += 1;
     const durationMs = Date.now() - started;
     this.events.emit('refreshed', { key, reason, fromVersion, version: written.version, durationMs });
-    this.options.logger?.info('axios-token-flight: refreshed', { key, reason, version: written.version, durationMs });
+    this.options.logger?.info({ key, reason, version: written.version, durationMs }, 'axios-token-flight: refreshed');
     return written;
   }
 

@@ -17,13 +17,27 @@ export class KnownSecrets {
 
   remember(key: string, token: TokenSet): void {
     let secrets = this.#byKey.get(key);
-    if (secrets === undefined) this.#byKey.set(key, (secrets = []));
+    if (secrets === undefined) {
+      // Sized exactly: an array grown by push() reserves room for 16 more (~70 bytes per credential).
+      secrets = token.refreshToken === undefined ? [token.accessToken] : [token.accessToken, token.refreshToken];
+      this.#byKey.set(key, secrets);
+      this.#accessTokens.set(token.accessToken, (this.#accessTokens.get(token.accessToken) ?? 0) + 1);
+      return;
+    }
     if (!secrets.includes(token.accessToken)) {
       secrets.push(token.accessToken);
       this.#accessTokens.set(token.accessToken, (this.#accessTokens.get(token.accessToken) ?? 0) + 1);
     }
     if (token.refreshToken !== undefined && !secrets.includes(token.refreshToken)) secrets.push(token.refreshToken);
     while (secrets.length > VERSIONS_PER_KEY * 2) this.#forget(secrets.shift() as string);
+  }
+
+  /** Drops a credential the token cache let go (its tokens are read again on next use). */
+  forget(key: string): void {
+    const secrets = this.#byKey.get(key);
+    if (secrets === undefined) return;
+    this.#byKey.delete(key);
+    for (const secret of secrets) this.#forget(secret);
   }
 
   /** The values to scrub from an error about `key`, newest first. */

@@ -4,6 +4,7 @@ import { RefreshFailedError } from '../errors';
 import type { Logger, TokenSet } from '../types';
 import { pollDelay } from './policies';
 import { recoverLostToken, type RecoveryDeps } from './recovery';
+import type { ReleaseSlot } from './refresh-slots';
 import { UNREADABLE, type StoreGuard, type StoreRead } from './store-guard';
 import type { StoreView } from './store-view';
 import type { WakeUps } from './wake-ups';
@@ -24,6 +25,8 @@ export interface LockLoopDeps {
   readonly refreshTimeoutMs: number;
   readonly lifetime: AbortSignal;
   readonly random: () => number;
+  /** Whether the store sends change notices (`subscribe`): waiters then poll only as a fallback. */
+  readonly changeNotices: boolean;
   readonly logger: Logger | undefined;
   /** Throws `CanceledError` once the plugin is closing or detached. */
   assertOpen(): void;
@@ -47,16 +50,35 @@ export class LockLoop {
    * version: a refresher whose lock vanished with the store's data may still be writing back what
    * the provider gave it, and presenting the same refresh token again would be reuse.
    */
-  async run(key: string, done: Satisfies, recoverLostTokens: boolean, body: (current: StoreRead, owner: string) => Promise<TokenSet>): Promise<TokenSet> {
+  async run(
+    key: string,
+    done: Satisfies,
+    recoverLostTokens: boolean,
+    body: (current: StoreRead, owner: string) => Promise<TokenSet>,
+    /** Waits for a refresh slot (`maxConcurrentRefreshes`) before trying the lock; reads never wait for one. */
+    acquireSlot?: () => Promise<ReleaseSlot>,
+  ): Promise<TokenSet> {
     const { guard, view, lockTtlMs, refreshTimeoutMs } = this.deps;
-    const deadline = Date.now() + lockTtlMs + LOCK_WAIT_MARGIN_MS;
+    let deadline = Date.now() + lockTtlMs + LOCK_WAIT_MARGIN_MS;
     let recoveryTried = !recoverLostTokens;
     for (let attempt = 0; ; attempt++) {
       this.deps.assertOpen();
       const seen = await view.read(key);
       if (done(seen)) return seen as TokenSet;
+      const queuedAt = Date.now();
+      const releaseSlot = await acquireSlot?.();
+      // Time in line for a slot is not time spent waiting on another holder's lock.
+      deadline += Date.now() - queuedAt;
       const owner = randomUUID();
-      if (await guard.acquireLock(key, owner, lockTtlMs)) {
+      let locked: boolean;
+      try {
+        locked = await guard.acquireLock(key, owner, lockTtlMs);
+      } catch (error) {
+        releaseSlot?.();
+        throw error;
+      }
+      if (!locked) releaseSlot?.();
+      else {
         let lockHandedOver = false;
         try {
           const current = await view.read(key);
@@ -64,7 +86,7 @@ export class LockLoop {
           const recovered = recoveryTried ? null : await recoverLostToken(key, current, owner, this.deps.recovery);
           recoveryTried = true;
           if (recovered === null) return await body(current, owner);
-          this.deps.logger?.warn('axios-token-flight: the store had lost a token; put it back', { key, version: recovered.version });
+          this.deps.logger?.warn({ key, version: recovered.version }, 'axios-token-flight: the store had lost a token; put it back');
           // A store that cannot be read cannot tell us about a write-back either: use what we have.
           if (current === UNREADABLE) return done(recovered) ? recovered : await body(current, owner);
           if (done(recovered)) {
@@ -77,6 +99,7 @@ export class LockLoop {
           if (newer !== undefined) return newer;
         } finally {
           if (!lockHandedOver) await guard.releaseLock(key, owner).catch(() => undefined);
+          releaseSlot?.();
         }
         // Nobody wrote back: refresh from what was put back, under a fresh lock (its TTL must cover the refresh).
         continue;
@@ -86,7 +109,7 @@ export class LockLoop {
           key,
         });
       }
-      await this.deps.wakeUps.pause(key, pollDelay(attempt, this.deps.random), this.deps.lifetime);
+      await this.deps.wakeUps.pause(key, pollDelay(attempt, this.deps.random, this.deps.changeNotices), this.deps.lifetime);
     }
   }
 
@@ -109,7 +132,7 @@ export class LockLoop {
         await this.deps.guard.releaseLock(key, owner).catch(() => undefined);
         return;
       }
-      this.deps.logger?.info('axios-token-flight: put back a token the store did not have', { key, version: recovered.version });
+      this.deps.logger?.info({ key, version: recovered.version }, 'axios-token-flight: put back a token the store did not have');
       void this.holdForGrace(key, owner, recovered.version);
     } catch (error) {
       await this.deps.guard.releaseLock(key, owner).catch(() => undefined);
@@ -133,7 +156,7 @@ export class LockLoop {
     const until = Date.now() + ms;
     for (let attempt = 0; Date.now() < until; attempt++) {
       this.deps.assertOpen();
-      await this.deps.wakeUps.pause(key, Math.min(pollDelay(attempt, this.deps.random), Math.max(0, until - Date.now())), this.deps.lifetime);
+      await this.deps.wakeUps.pause(key, Math.min(pollDelay(attempt, this.deps.random, this.deps.changeNotices), Math.max(0, until - Date.now())), this.deps.lifetime);
       const seen = await this.deps.view.read(key);
       if (seen !== null && seen !== UNREADABLE && seen.version > version && done(seen)) return seen;
     }

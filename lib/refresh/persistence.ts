@@ -94,13 +94,10 @@ export class Persistence {
       const retryInMs = backoffDelay(pending.attempt, SAVE_RETRY, this.random);
       const errorName = error instanceof Error ? error.name : typeof error;
       this.events.emit('persist-failed', { key, version: pending.token.version, attempt: pending.attempt, errorName, retryInMs });
-      this.logger?.warn('axios-token-flight: persist.save failed; the token is in use and the save will be retried', {
-        key,
-        version: pending.token.version,
-        attempt: pending.attempt,
-        errorName,
-        retryInMs,
-      });
+      this.logger?.warn(
+        { key, version: pending.token.version, attempt: pending.attempt, errorName, retryInMs },
+        'axios-token-flight: persist.save failed; the token is in use and the save will be retried',
+      );
       if (this.#closed) return;
       pending.timer = setTimeout(() => void this.#attempt(key, pending), retryInMs);
       pending.timer.unref();

@@ -28,8 +28,13 @@ export function backoffDelay(attempts: number, backoff: { initial: number; max: 
   return propagationDelay(Math.max(0, attempts - 1), backoff, random);
 }
 
-/** Poll delays for a process waiting on another's refresh: fast at first, then backing off. */
-export function pollDelay(attempt: number, random: () => number): number {
-  const base = Math.min(250, 10 * 2 ** attempt);
+/**
+ * Poll delays for a process waiting on another's refresh. Without change notices, polling is how
+ * a waiter learns: fast at first (10 ms), then backing off to 250 ms. With them, a notice wakes the
+ * waiter the moment the token is written and polling only covers a lost notice: it starts at
+ * 250 ms and backs off to 2 s, so P processes waiting on a refresh do not poll Redis while it runs.
+ */
+export function pollDelay(attempt: number, random: () => number, changeNotices = false): number {
+  const base = changeNotices ? Math.min(2_000, 250 * 2 ** attempt) : Math.min(250, 10 * 2 ** attempt);
   return Math.round(base * (0.5 + random()));
 }

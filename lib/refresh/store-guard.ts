@@ -4,6 +4,7 @@ import type { TokenFlightEvents } from '../events';
 import { redactError } from '../redact';
 import { TokenDecodeError } from '../stores/token-codec';
 import type { RefreshFailureRecord, TokenStore } from '../stores/token-store';
+import { NO_EXTRA } from '../token-extra';
 import type { Logger, TokenSet } from '../types';
 import type { KnownSecrets } from './known-secrets';
 
@@ -59,8 +60,13 @@ export class StoreGuard {
     this.#startProbe(WRITE_BACK_PROBE_MS);
   }
 
+  /** Answering, with nothing left to write back: copies held only in-process may be let go. */
+  get healthy(): boolean {
+    return this.#degradedSince === undefined && !this.#pendingWriteBack;
+  }
+
   read(key: string): Promise<StoreRead> {
-    return this.#run<StoreRead>('get', key, () => this.store.get(key), () => UNREADABLE);
+    return this.#run<StoreRead>('get', key, async () => withExtra(await this.store.get(key)), () => UNREADABLE);
   }
 
   compareAndSet(key: string, next: TokenSet, expectedVersion: number, owner: string): Promise<boolean> {
@@ -145,7 +151,7 @@ export class StoreGuard {
     this.#startProbe(RECOVERY_PROBE_MS);
     const errorName = error instanceof Error ? error.name : typeof error;
     const errorMessage = error instanceof Error ? error.message : String(error);
-    this.logger?.warn('axios-token-flight: token store unavailable, continuing with in-process tokens', { operation, errorName });
+    this.logger?.warn({ operation, errorName }, 'axios-token-flight: token store unavailable, continuing with in-process tokens');
     this.events.emit('store-degraded', { operation, errorName, errorMessage });
   }
 
@@ -166,9 +172,14 @@ export class StoreGuard {
     if (this.#degradedSince !== undefined) {
       const degradedForMs = Date.now() - this.#degradedSince;
       this.#degradedSince = undefined;
-      this.logger?.info('axios-token-flight: token store recovered', { degradedForMs });
+      this.logger?.info({ degradedForMs }, 'axios-token-flight: token store recovered');
       this.events.emit('store-recovered', { degradedForMs });
     }
     this.onRecovered();
   }
+}
+
+/** A store written before `TokenSet.extra` existed (or a custom one that drops it) reads as "no extras". */
+function withExtra(token: TokenSet | null): TokenSet | null {
+  return token === null || token.extra !== undefined ? token : { ...token, extra: NO_EXTRA };
 }

@@ -63,7 +63,7 @@ export class StoreView {
       if (!(error instanceof StoreUnavailableError)) throw error;
       this.cache.accept(key, next);
       this.guard.writeBackLater();
-      this.logger?.warn('axios-token-flight: refreshed, but the store failed; keeping the new tokens in-process until it answers', { key });
+      this.logger?.warn({ key }, 'axios-token-flight: refreshed, but the store failed; keeping the new tokens in-process until it answers');
       return next;
     }
     if (written || (await this.guard.restore(key, next))) {

@@ -26,11 +26,19 @@ export interface RedisSubscriberLike {
 
 export interface RedisTokenStoreOptions {
   /** Namespace of every key: `${prefix}:{${key}}:token` and `:lock`. @default 'axios-token-flight' */
-  readonly prefix?: string;
+  readonly prefix?: string | undefined;
   /** 32 bytes (Buffer, or base64 / hex string): token sets are stored AES-256-GCM encrypted. */
-  readonly encryptionKey?: Buffer | Uint8Array | string;
+  readonly encryptionKey?: Buffer | Uint8Array | string | undefined;
   /** Every Redis command fails after this long instead of waiting on a dead server. @default 2_000 */
-  readonly commandTimeoutMs?: number;
+  readonly commandTimeoutMs?: number | undefined;
+  /**
+   * Let a credential's entry expire this long after its last write (refresh, `setToken`,
+   * restore), so Redis memory follows active tenants. Only with the plugin's `persist` option —
+   * `attachTokenRefresh` refuses this store otherwise: an expired entry would take the only copy
+   * of a refresh token with it. With `persist`, an expired credential is loaded back on next use.
+   * Pick it well above the token lifetime (a refresh rewrites the entry). @default none (entries never expire)
+   */
+  readonly ttlMs?: number | undefined;
 }
 
 /** Raised when a Redis command gives no answer within `commandTimeoutMs`. */
@@ -52,19 +60,22 @@ export class RedisTokenStore implements TokenStore {
   readonly #channel: string;
   readonly #listeners = new Set<(key: string, version?: number) => void>();
   #subscriber: RedisSubscriberLike | undefined;
+  /** `ttlMs`, when entries expire. */
+  readonly entryTtlMs: number | undefined;
 
   constructor(redis: RedisClientLike, options: RedisTokenStoreOptions = {}) {
     if (typeof redis?.call !== 'function' || typeof redis.duplicate !== 'function') {
       throw new TypeError('axios-token-flight: RedisTokenStore expects an ioredis Redis or Cluster instance');
     }
     if (typeof options !== 'object' || options === null) throw optionError(WHERE, 'options', 'an object', options);
-    const given = snapshotOptions(WHERE, options, ['prefix', 'encryptionKey', 'commandTimeoutMs']);
+    const given = snapshotOptions(WHERE, options, ['prefix', 'encryptionKey', 'commandTimeoutMs', 'ttlMs']);
     const prefix = given.prefix ?? 'axios-token-flight';
     if (typeof prefix !== 'string' || prefix === '' || /[{}]/.test(prefix)) throw optionError(WHERE, 'prefix', 'a non-empty string without { or }', prefix);
     this.#redis = redis;
     this.#prefix = prefix;
     this.#codec = createCodec(parseEncryptionKey(given.encryptionKey));
     this.#timeoutMs = msOption(WHERE, 'commandTimeoutMs', given.commandTimeoutMs, 2_000, 1);
+    this.entryTtlMs = entryTtl(given.ttlMs);
     this.#channel = `${prefix}:token-written`;
   }
 
@@ -95,7 +106,7 @@ export class RedisTokenStore implements TokenStore {
     const storageKey = this.tokenKey(key);
     const result = await this.#command(
       'EVAL', COMPARE_AND_SET, 2, storageKey, this.lockKey(key),
-      lockOwner, expectedVersion, next.version, this.#codec.encode(next, storageKey), this.#channel, this.#notice(key, next),
+      lockOwner, expectedVersion, next.version, this.#codec.encode(next, storageKey), this.#channel, this.#notice(key, next), this.entryTtlMs ?? 0,
     );
     return Number(result) === 1;
   }
@@ -103,7 +114,7 @@ export class RedisTokenStore implements TokenStore {
   async restore(key: string, token: TokenSet): Promise<boolean> {
     const storageKey = this.tokenKey(key);
     const result = await this.#command(
-      'EVAL', RESTORE_IF_OLDER, 1, storageKey, token.version, this.#codec.encode(token, storageKey), this.#channel, this.#notice(key, token),
+      'EVAL', RESTORE_IF_OLDER, 1, storageKey, token.version, this.#codec.encode(token, storageKey), this.#channel, this.#notice(key, token), this.entryTtlMs ?? 0,
     );
     return Number(result) === 1;
   }
@@ -173,6 +184,17 @@ export class RedisTokenStore implements TokenStore {
     return Promise.race([this.#redis.call(command, ...args), timeout]).finally(() => clearTimeout(timer));
   }
 }
+
+/** Not a timer (Redis keeps it), so longer than Node's 2^31 ms is fine; under a second is surely a unit mistake. */
+function entryTtl(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1_000 || value > MAX_ENTRY_TTL_MS) {
+    throw optionError(WHERE, 'ttlMs', `an integer number of milliseconds from 1000 to ${MAX_ENTRY_TTL_MS} (10 years)`, value);
+  }
+  return value;
+}
+
+const MAX_ENTRY_TTL_MS = 10 * 365 * 24 * 60 * 60 * 1000;
 
 /** A failure record as written by `setRefreshFailure`; anything else reads as none (it is only a hint to hold back). */
 function parseFailure(text: string): RefreshFailureRecord | null {

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { deepFreeze, isStoredExtra, NO_EXTRA } from '../token-extra';
 import type { TokenSet } from '../types';
 
 const IV_BYTES = 12;
@@ -103,14 +104,18 @@ function validated(value: unknown, storageKey: string): TokenSet {
     Number.isInteger(token.version) && (token.version as number) > 0 &&
     typeof token.issuedAt === 'number' && Number.isFinite(token.issuedAt) &&
     (token.expiresAt === undefined || token.expiresAt === null || (typeof token.expiresAt === 'number' && Number.isFinite(token.expiresAt))) &&
-    (token.rotatesRefreshToken === undefined || typeof token.rotatesRefreshToken === 'boolean');
+    (token.rotatesRefreshToken === undefined || typeof token.rotatesRefreshToken === 'boolean') &&
+    (token.extra === undefined || isStoredExtra(token.extra));
   if (!valid) throw new TokenDecodeError(`the token set at ${storageKey} does not have the expected shape`);
-  if (token.expiresAt === null) {
-    // Written by an older version from an overflowing `expires_in` (Infinity → JSON null): no known expiry.
-    const { expiresAt: _overflowed, ...rest } = token;
-    return rest as unknown as TokenSet;
-  }
-  return token as unknown as TokenSet;
+  // Written by an older version from an overflowing `expires_in` (Infinity → JSON null): no known expiry.
+  const { expiresAt, extra, ...rest } = token;
+  return {
+    ...rest,
+    ...(expiresAt === null ? {} : { expiresAt }),
+    // None (written before `extra` existed, or empty — the common case): one shared frozen object,
+    // nothing per cached credential.
+    extra: extra === undefined || extra === null || Object.keys(extra).length === 0 ? NO_EXTRA : deepFreeze(extra),
+  } as unknown as TokenSet;
 }
 
 const HEX_KEY = /^[0-9a-f]{64}$/i;

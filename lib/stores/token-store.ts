@@ -29,6 +29,12 @@ export interface RefreshFailureRecord {
  * guarantees; see docs/stores.md.
  */
 export interface TokenStore {
+  /**
+   * Set when the store lets entries expire (milliseconds after the last write). The plugin then
+   * requires its `persist` option: an expired entry must not be the end of a refresh token.
+   */
+  readonly entryTtlMs?: number | undefined;
+
   /** The current token set for `key`, or `null`. */
   get(key: string): Promise<TokenSet | null>;
 

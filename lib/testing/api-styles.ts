@@ -1,6 +1,6 @@
 import type { IssuedAccessToken } from './token-family';
 
-export type ApiStyle = 'plain' | 'linkedin' | 'slack';
+export type ApiStyle = 'plain' | 'linkedin' | 'slack' | 'shopify';
 
 export interface ApiReply {
   readonly status: number;
@@ -21,6 +21,8 @@ export function reply(style: ApiStyle, problem: TokenProblem | undefined, path: 
       return { status: 401, body: { serviceErrorCode: 65600, code: 'INVALID_ACCESS_TOKEN', message: 'Invalid access token', status: 401 } };
     case 'slack':
       return { status: 200, body: { ok: false, error: problem === 'expired' ? 'token_expired' : 'invalid_auth' } };
+    case 'shopify':
+      return { status: 401, body: { errors: '[API] Invalid API key or access token (unrecognized login or wrong password)' } };
     default:
       return {
         status: 401,
@@ -30,11 +32,22 @@ export function reply(style: ApiStyle, problem: TokenProblem | undefined, path: 
   }
 }
 
-/** The style a path asks for: `/linkedin/…`, `/slack/…`, anything else plain. */
+/** The style a path asks for: `/linkedin/…`, `/slack/…`, `/shopify/…`, anything else plain. */
 export function styleOf(path: string): ApiStyle {
   if (path.startsWith('/linkedin/')) return 'linkedin';
   if (path.startsWith('/slack/')) return 'slack';
+  if (path.startsWith('/shopify/')) return 'shopify';
   return 'plain';
+}
+
+/** The access token a request presents: Shopify reads its own header (bare token), the others `Authorization: Bearer`. */
+export function presentedToken(style: ApiStyle, headers: Readonly<Record<string, string | string[] | undefined>>): string | undefined {
+  if (style === 'shopify') {
+    const value = headers['x-shopify-access-token'];
+    return typeof value === 'string' && value !== '' ? value : undefined;
+  }
+  const authorization = headers['authorization'];
+  return typeof authorization === 'string' ? /^Bearer (.+)$/i.exec(authorization)?.[1] : undefined;
 }
 
 /** Whether `token` is accepted at `now`, or what is wrong with it. */

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { problemWith, reply, styleOf } from './api-styles';
+import { presentedToken, problemWith, reply, styleOf } from './api-styles';
 import { TokenFamilies } from './token-family';
 
 export type TokenEndpointFault = 'none' | 'server-error' | 'timeout' | 'malformed' | 'invalid_grant';
@@ -35,6 +35,8 @@ export interface FakeProviderStats {
   clientCredentialsGrants: number;
   /** Spent refresh tokens presented again (each revoked a whole family). */
   reuseDetections: number;
+  /** The most token requests the endpoint was answering at the same moment (a client's refresh concurrency). */
+  peakConcurrentTokenRequests: number;
   /** Every token request, with its non-secret form fields (grant_type, scope, your extraParams…). */
   tokenRequests: Array<Record<string, string>>;
   /** Protected-endpoint answers by HTTP status. */
@@ -44,14 +46,28 @@ export interface FakeProviderStats {
 }
 
 export interface FakeProvider {
-  /** Base URL of the protected API: `/linkedin/…`, `/slack/…` or any other path (plain 401 + RFC 6750). */
+  /**
+   * Base URL of the protected API: `/linkedin/…`, `/slack/…`, `/shopify/…` (token in
+   * `X-Shopify-Access-Token`, no scheme) or any other path (plain 401 + RFC 6750).
+   */
   readonly url: string;
   /** `POST` here: `grant_type=refresh_token` or `client_credentials`. */
   readonly tokenUrl: string;
   readonly stats: FakeProviderStats;
   setBehaviour(change: Partial<FakeProviderBehaviour>): void;
-  /** Starts a grant, as an authorization-code exchange would; seed the plugin with it (`handle.setToken`). */
-  authorize(): { accessToken: string; refreshToken: string; expiresIn: number };
+  /**
+   * Starts a grant, as an authorization-code exchange would; seed the plugin with it
+   * (`handle.setToken`). `responseFields` (Salesforce's `instance_url`, an `id_token`…) come back in
+   * the seed's `extra` and in every token response of this grant.
+   */
+  authorize<Fields extends Readonly<Record<string, unknown>> = Readonly<Record<string, never>>>(
+    responseFields?: Fields,
+  ): {
+    accessToken: string;
+    refreshToken: string;
+    expiresIn: number;
+    extra: Fields;
+  };
   /** Revokes every access token (the API answers 401 until a refresh). */
   revokeAccessTokens(): void;
   close(): Promise<void>;
@@ -80,12 +96,14 @@ export async function startFakeProvider(initial: Partial<FakeProviderBehaviour> 
     refreshes: 0,
     clientCredentialsGrants: 0,
     reuseDetections: 0,
+    peakConcurrentTokenRequests: 0,
     tokenRequests: [],
     apiRequestsByStatus: {},
     apiRequestsByOutcome: {},
   };
   const families = new TokenFamilies(() => behaviour.rotateRefreshTokens);
   const pendingTimers = new Set<NodeJS.Timeout>();
+  let tokenRequestsInFlight = 0;
 
   const send = (res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void => {
     if (res.destroyed) return;
@@ -121,7 +139,13 @@ export async function startFakeProvider(initial: Partial<FakeProviderBehaviour> 
     }
     if (outcome === 'unknown') return send(res, 400, { error: 'invalid_grant', error_description: 'Unknown refresh token' });
     stats.refreshes += 1;
-    return send(res, 200, { access_token: outcome.accessToken, refresh_token: outcome.refreshToken, token_type: 'Bearer', expires_in: ttl });
+    return send(res, 200, {
+      ...outcome.responseFields,
+      access_token: outcome.accessToken,
+      refresh_token: outcome.refreshToken,
+      token_type: 'Bearer',
+      expires_in: ttl,
+    });
   };
 
   const server = http.createServer((req, res) => {
@@ -130,6 +154,9 @@ export async function startFakeProvider(initial: Partial<FakeProviderBehaviour> 
     req.on('end', () => {
       const path = (req.url ?? '/').split('?')[0] as string;
       if (path === '/oauth/token' && req.method === 'POST') {
+        tokenRequestsInFlight += 1;
+        stats.peakConcurrentTokenRequests = Math.max(stats.peakConcurrentTokenRequests, tokenRequestsInFlight);
+        res.once('close', () => (tokenRequestsInFlight -= 1));
         const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
         stats.tokenRequests.push(Object.fromEntries([...form].filter(([name]) => !SECRET_FIELDS.has(name))));
         if (behaviour.tokenLatencyMs <= 0) return answerTokenRequest(form, res);
@@ -140,7 +167,8 @@ export async function startFakeProvider(initial: Partial<FakeProviderBehaviour> 
         pendingTimers.add(timer);
         return;
       }
-      const presented = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+      const style = styleOf(path);
+      const presented = presentedToken(style, req.headers);
       const scripted = behaviour.apiScript.shift();
       if (scripted === 'server-error') {
         stats.apiRequestsByStatus[503] = (stats.apiRequestsByStatus[503] ?? 0) + 1;
@@ -150,7 +178,7 @@ export async function startFakeProvider(initial: Partial<FakeProviderBehaviour> 
         scripted === 'reject' ? 'invalid'
         : scripted === 'propagating' ? 'propagating'
         : problemWith(presented === undefined ? undefined : families.accessToken(presented), Date.now(), behaviour.propagationMs);
-      const answer = reply(styleOf(path), problem, path);
+      const answer = reply(style, problem, path);
       stats.apiRequestsByStatus[answer.status] = (stats.apiRequestsByStatus[answer.status] ?? 0) + 1;
       const outcome = problem ?? 'ok';
       stats.apiRequestsByOutcome[outcome] = (stats.apiRequestsByOutcome[outcome] ?? 0) + 1;
@@ -169,8 +197,9 @@ export async function startFakeProvider(initial: Partial<FakeProviderBehaviour> 
       Object.assign(behaviour, change, change.apiScript === undefined ? {} : { apiScript: [...change.apiScript] });
       if (change.tokenFault !== undefined && change.tokenFaultCount === undefined) behaviour.tokenFaultCount = Number.POSITIVE_INFINITY;
     },
-    authorize() {
-      return { ...families.start(behaviour.accessTokenTtlSeconds), expiresIn: behaviour.accessTokenTtlSeconds };
+    authorize<Fields extends Readonly<Record<string, unknown>>>(responseFields?: Fields) {
+      const extra = (responseFields ?? {}) as Fields;
+      return { ...families.start(behaviour.accessTokenTtlSeconds, extra), expiresIn: behaviour.accessTokenTtlSeconds, extra };
     },
     revokeAccessTokens: () => families.revokeAllAccessTokens(),
     close: () =>

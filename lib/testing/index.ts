@@ -8,3 +8,4 @@ export {
 } from './fake-provider';
 export type { ApiStyle } from './api-styles';
 export { startRedisServer, type RedisServer } from './redis-server';
+export { tokenStoreContract, type TokenStoreContractCase, type OpenTokenStore } from './store-contract';

@@ -17,17 +17,23 @@ export class TokenFamilies {
   readonly #spentRefresh = new Map<string, string>();
   /** family id → its access tokens, to revoke them together. */
   readonly #familyAccess = new Map<string, Set<string>>();
+  /** family id → the extra fields every token response of the grant carries (`instance_url`…). */
+  readonly #responseFields = new Map<string, Readonly<Record<string, unknown>>>();
 
   constructor(private readonly rotate: () => boolean) {}
 
   /** Starts a family (as an authorization-code exchange would). */
-  start(ttlSeconds: number): { accessToken: string; refreshToken: string } {
+  start(ttlSeconds: number, responseFields: Readonly<Record<string, unknown>> = {}): { accessToken: string; refreshToken: string } {
     const family = token('family');
+    this.#responseFields.set(family, responseFields);
     return { accessToken: this.#issueAccess(family, ttlSeconds), refreshToken: this.#issueRefresh(family) };
   }
 
   /** A refresh_token grant: the new pair, `'reused'` (family now revoked) or `'unknown'`. */
-  refresh(presented: string, ttlSeconds: number): { accessToken: string; refreshToken: string } | 'reused' | 'unknown' {
+  refresh(
+    presented: string,
+    ttlSeconds: number,
+  ): { accessToken: string; refreshToken: string; responseFields: Readonly<Record<string, unknown>> } | 'reused' | 'unknown' {
     const family = this.#liveRefresh.get(presented);
     if (family === undefined) {
       const spentFamily = this.#spentRefresh.get(presented);
@@ -41,7 +47,7 @@ export class TokenFamilies {
       this.#spentRefresh.set(presented, family);
       refreshToken = this.#issueRefresh(family);
     }
-    return { accessToken: this.#issueAccess(family, ttlSeconds), refreshToken };
+    return { accessToken: this.#issueAccess(family, ttlSeconds), refreshToken, responseFields: this.#responseFields.get(family) ?? {} };
   }
 
   /** A client_credentials grant: an access token with no family. */
