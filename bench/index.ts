@@ -1,9 +1,11 @@
 /**
  * `npm run bench` (full; writes docs/benchmarks.md) or `npm run bench -- --quick` (smoke run, prints only).
+ * `npm run bench -- --scale [--quick] [--only=wave,waiters]`: the scale section only (many credentials,
+ * many processes, Cluster); `--only` re-measures those parts and keeps the others from the last full run.
  * Everything is measured side by side in one run and reported as ratios.
  */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startRedisServer } from 'axios-token-flight/testing';
@@ -11,17 +13,52 @@ import { amplification } from './amplification';
 import { hotPath } from './hot-path';
 import { overhead } from './overhead';
 import { recovery } from './recovery';
+import { scaleSection } from './scale-report';
+import { startRedisCluster } from '../__tests__/helpers/redis-cluster';
 import { wakeup } from './wakeup';
 
 const TARGETS = { hotPathRatio: 0.97, recoveryRatio: 1.2, wakeupMs: 5 };
 
 
 
+const DOC = path.join(__dirname, '..', 'docs', 'benchmarks.md');
+const SCALE_START = '<!-- scale:start -->';
+const SCALE_END = '<!-- scale:end -->';
+
+/** The scale section currently in the doc, kept when the main bench rewrites the rest (and vice versa). */
+function currentScaleSection(): string {
+  const text = existsSync(DOC) ? readFileSync(DOC, 'utf8') : '';
+  const start = text.indexOf(SCALE_START);
+  const end = text.indexOf(SCALE_END);
+  return start === -1 || end === -1 ? '' : text.slice(start, end + SCALE_END.length);
+}
+
+async function runScale(redisUrl: string, quick: boolean): Promise<void> {
+  const cluster = await startRedisCluster();
+  try {
+    const onlyArg = process.argv.find((arg) => arg.startsWith('--only='));
+    const only = onlyArg === undefined ? undefined : onlyArg.slice('--only='.length).split(',');
+    const section = await scaleSection(redisUrl, cluster, { quick, chartsDir: path.join(__dirname, '..', 'docs', 'benchmarks'), only });
+    if (quick) return;
+    const text = readFileSync(DOC, 'utf8');
+    const block = `${SCALE_START}\n${section}\n${SCALE_END}`;
+    const existing = currentScaleSection();
+    writeFileSync(DOC, existing === '' ? `${text.trimEnd()}\n\n${block}\n` : text.replace(existing, block));
+    console.log(`wrote the scale section of ${path.relative(process.cwd(), DOC)}`);
+  } finally {
+    await cluster.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
   const redisServer = process.env['REDIS_URL'] === undefined ? await startRedisServer() : undefined;
   const redisUrl = process.env['REDIS_URL'] ?? (redisServer?.url as string);
   try {
+    if (process.argv.includes('--scale')) {
+      await runScale(redisUrl, quick);
+      return;
+    }
     console.log(`bench (${quick ? 'quick' : 'full'}) — Redis ${redisUrl}`);
     const hot = await hotPath(redisUrl, quick);
     console.table(hot);
@@ -34,9 +71,9 @@ async function main(): Promise<void> {
     const wake = await wakeup(redisUrl, quick ? 5 : 40);
     console.table([wake]);
     if (!quick) {
-      const file = path.join(__dirname, '..', 'docs', 'benchmarks.md');
-      writeFileSync(file, render(hot, cost, amp, rec, wake));
-      console.log(`wrote ${path.relative(process.cwd(), file)}`);
+      const scale = currentScaleSection();
+      writeFileSync(DOC, `${render(hot, cost, amp, rec, wake).trimEnd()}\n${scale === '' ? '' : `\n${scale}\n`}`);
+      console.log(`wrote ${path.relative(process.cwd(), DOC)}`);
     }
   } finally {
     await redisServer?.stop();
