@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import axios from 'axios';
 import nock from 'nock';
 import { oauth2, ReauthorizationRequiredError, RefreshFailedError, type RefreshContext, type TokenSet } from '../lib';
@@ -20,11 +22,19 @@ describe('oauth2.refreshTokenGrant', () => {
       .post('/oauth/token', (b: string) => ((body = b), true))
       .matchHeader('authorization', `Basic ${Buffer.from('my+client:s%3Acret').toString('base64')}`)
       .matchHeader('content-type', 'application/x-www-form-urlencoded')
-      .reply(200, { access_token: 'new-access', refresh_token: 'rotated-refresh', expires_in: 3600, token_type: 'bearer', scope: 'r_ads' });
+      .reply(200, { access_token: 'new-access', refresh_token: 'rotated-refresh', expires_in: 3600, token_type: 'bearer', scope: 'r_ads', instance_url: 'https://acme.my.salesforce.com' });
 
     const token = await oauth2.refreshTokenGrant({ tokenUrl, clientId: 'my client', clientSecret: 's:cret' })(context());
 
-    expect(token).toEqual({ accessToken: 'new-access', refreshToken: 'rotated-refresh', expiresIn: 3600, tokenType: 'bearer', scope: 'r_ads' });
+    expect(token).toEqual({
+      accessToken: 'new-access',
+      refreshToken: 'rotated-refresh',
+      expiresIn: 3600,
+      tokenType: 'bearer',
+      scope: 'r_ads',
+      // Every field the plugin does not use itself, for the caller (Salesforce routes by instance_url).
+      extra: { scope: 'r_ads', instance_url: 'https://acme.my.salesforce.com' },
+    });
     expect(Object.fromEntries(new URLSearchParams(body))).toEqual({ grant_type: 'refresh_token', refresh_token: 'stored-refresh' });
     scope.done();
   });
@@ -45,7 +55,7 @@ describe('oauth2.refreshTokenGrant', () => {
     expect(Object.fromEntries(new URLSearchParams(body))).toEqual({
       grant_type: 'refresh_token', refresh_token: 'stored-refresh', client_id: 'cid', client_secret: 'sec', scope: 'a b', resource: 'https://graph',
     });
-    expect(token).toEqual({ accessToken: 'x', expiresIn: 3599 }); // string expires_in accepted; no refresh_token → none returned
+    expect(token).toEqual({ accessToken: 'x', expiresIn: 3599, extra: {} }); // string expires_in accepted; no refresh_token → none returned
   });
 
   it('public clients send only client_id', async () => {
@@ -87,10 +97,21 @@ describe('oauth2.refreshTokenGrant', () => {
   });
 
   it('reports a network failure as retryable RefreshFailedError', async () => {
-    nock(TOKEN_HOST).post('/oauth/token').replyWithError('socket hang up');
-    const error = await oauth2.refreshTokenGrant({ tokenUrl, clientId: 'c', clientSecret: 's' })(context()).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(RefreshFailedError);
-    expect((error as RefreshFailedError).retryable).toBe(true);
+    // A real server that drops the connection (nock's replyWithError leaves a mock socket open).
+    const server = http.createServer((request) => request.socket.destroy());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    nock.enableNetConnect('127.0.0.1');
+    try {
+      const { port } = server.address() as AddressInfo;
+      const grant = oauth2.refreshTokenGrant({ tokenUrl: `http://127.0.0.1:${port}/oauth/token`, clientId: 'c', clientSecret: 's' });
+      const error = await grant(context()).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RefreshFailedError);
+      expect((error as RefreshFailedError).retryable).toBe(true);
+      expect(((error as RefreshFailedError).cause as { code?: string } | undefined)?.code).toBe('ECONNRESET');
+    } finally {
+      nock.disableNetConnect();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('asks for re-authorisation without calling the endpoint when no refresh token is stored', async () => {
@@ -127,7 +148,7 @@ describe('oauth2.clientCredentialsGrant', () => {
 
     const token = await oauth2.clientCredentialsGrant({ tokenUrl, clientId: 'c', clientSecret: 's', audience: 'https://api', scope: 'read' })(context(null));
 
-    expect(token).toEqual({ accessToken: 'm2m', expiresIn: 86400 });
+    expect(token).toEqual({ accessToken: 'm2m', expiresIn: 86400, extra: {} });
     expect(Object.fromEntries(new URLSearchParams(body))).toEqual({ grant_type: 'client_credentials', audience: 'https://api', scope: 'read' });
   });
 

@@ -6,7 +6,7 @@
 import { inspect } from 'node:util';
 import axios, { type AxiosInstance } from 'axios';
 import fc from 'fast-check';
-import { attachTokenRefresh, matchers, MemoryTokenStore, oauth2, TokenFlightError, type TokenRefreshHandle } from '../lib';
+import { attachTokenRefresh, matchers, MemoryTokenStore, oauth2, ReplayLimitError, TokenFlightError, type TokenRefreshHandle } from '../lib';
 import { startFakeProvider, type ApiScriptStep, type TokenEndpointFault } from '../lib/testing';
 
 jest.setTimeout(180_000);
@@ -33,7 +33,37 @@ const scenarioArbitrary = fc.record({
   processes: fc.integer({ min: 1, max: 2 }),
 });
 
-type Outcome = { ok: true } | { ok: false; error: unknown } | { hung: true };
+type Scenario = typeof scenarioArbitrary extends fc.Arbitrary<infer T> ? T : never;
+const quietScenario: Scenario = {
+  calls: [undefined],
+  apiScript: [],
+  tokenLatencyMs: 0,
+  tokenFault: 'none',
+  tokenFaultCount: 0,
+  propagationMs: 0,
+  startRejected: false,
+  processes: 1,
+};
+const LIMIT_SCENARIOS = {
+  /** One call, rejected every time: 1 send + maxReplays replays, then ReplayLimitError. */
+  replays: { ...quietScenario, apiScript: Array<ApiScriptStep>(OPTIONS.maxReplays + 3).fill('reject') },
+  /** A fresh token that keeps being "not propagated": 1 send + maxPropagationWaits waits, then TokenPropagationError. */
+  propagationWaits: { ...quietScenario, apiScript: Array<ApiScriptStep>(OPTIONS.maxPropagationWaits + 3).fill('propagating') },
+};
+
+type Outcome = { ok: true; config: unknown } | { ok: false; error: unknown } | { hung: true };
+
+/** The plugin's per-request counters, from the config of the last send (the state travels with replays). */
+function countersOf(config: unknown): { replays: number; propagationWaits: number } | undefined {
+  const state = (config as Record<string, unknown> | undefined)?.['axios-token-flight'] as { replays?: unknown; propagationWaits?: unknown } | undefined;
+  return typeof state?.replays === 'number' && typeof state.propagationWaits === 'number' ? { replays: state.replays, propagationWaits: state.propagationWaits } : undefined;
+}
+
+/** The config of the last send behind a failure: the AxiosError's own, or its cause's (ReplayLimitError, TokenPropagationError…). */
+function lastConfigOf(error: unknown): unknown {
+  const own = (error as { config?: unknown } | undefined)?.config;
+  return own ?? (error as { cause?: { config?: unknown } } | undefined)?.cause?.config;
+}
 
 it('every call settles in bounded time with bounded sends, one refresh per version, typed errors, no leaked token, no reuse', async () => {
   await fc.assert(
@@ -91,7 +121,7 @@ it('every call settles in bounded time with bounded sends, one refresh per versi
           if (abortAfter !== undefined) setTimeout(() => controller.abort(), abortAfter);
           const client = clients[i % clients.length] as AxiosInstance;
           const call = client.get(`/rest/item/${i}`, { headers: { 'x-call-id': String(i) }, signal: controller.signal }).then(
-            (): Outcome => ({ ok: true }),
+            (response): Outcome => ({ ok: true, config: response.config }),
             (error: unknown): Outcome => ({ ok: false, error }),
           );
           let timer: NodeJS.Timeout | undefined;
@@ -105,6 +135,16 @@ it('every call settles in bounded time with bounded sends, one refresh per versi
       outcomes.forEach((outcome, i) => {
         expect(outcome).not.toHaveProperty('hung');
         expect(sends.get(String(i)) ?? 0).toBeLessThanOrEqual(MAX_SENDS);
+        // Exactly: every send after the first was a replay or a propagation wait, each within its own limit.
+        const counters = countersOf('ok' in outcome ? (outcome.ok ? outcome.config : lastConfigOf(outcome.error)) : undefined);
+        if (counters !== undefined && !('ok' in outcome && !outcome.ok && axios.isCancel(outcome.error))) {
+          expect(counters.replays).toBeLessThanOrEqual(OPTIONS.maxReplays);
+          expect(counters.propagationWaits).toBeLessThanOrEqual(OPTIONS.maxPropagationWaits);
+          expect(sends.get(String(i)) ?? 0).toBe(1 + counters.replays + counters.propagationWaits);
+        }
+        if ('ok' in outcome && !outcome.ok && outcome.error instanceof ReplayLimitError) {
+          expect(counters?.replays).toBe(OPTIONS.maxReplays);
+        }
         if ('ok' in outcome && !outcome.ok) {
           const { error } = outcome;
           const aborted = scenario.calls[i] !== undefined && axios.isCancel(error);
@@ -118,6 +158,12 @@ it('every call settles in bounded time with bounded sends, one refresh per versi
       expect(new Set(refreshedFrom).size).toBe(refreshedFrom.length);
       expect(provider.stats.reuseDetections).toBe(0);
     }),
-    { numRuns: Number(process.env['PROPERTY_RUNS'] ?? 40), verbose: 1 },
+    {
+      numRuns: Number(process.env['PROPERTY_RUNS'] ?? 40),
+      verbose: 1,
+      // Always run first: each limit reached exactly, so an off-by-one in either cannot hide
+      // behind random scenarios that rarely reach it.
+      examples: [[LIMIT_SCENARIOS.replays], [LIMIT_SCENARIOS.propagationWaits]],
+    },
   );
 });

@@ -28,6 +28,10 @@ describe('tokens never leak through errors', () => {
     // Code that reaches for the request on purpose still finds it, scrubbed.
     const request = (error as { request?: { _header?: string } }).request;
     expect(request?._header).toMatch(/Authorization: \[REDACTED\]/i);
+    // Node's own header map on the request (what getHeader() and inspect(showHidden) read) too.
+    const outHeaders = Object.getOwnPropertySymbols(request ?? {}).find((symbol) => symbol.description === 'kOutHeaders');
+    const headerMap = outHeaders === undefined ? undefined : (request as Record<symbol, Record<string, [string, string]>>)[outHeaders];
+    expect(headerMap?.['authorization']).toEqual(['Authorization', '[REDACTED]']);
   });
 
   it('redacts the cause of ReplayLimitError', async () => {

@@ -2,14 +2,26 @@ import axios from 'axios';
 import { attachTokenRefresh, MemoryTokenStore, RefreshFailedError, type TokenStore } from '../lib';
 import { startApi } from './helpers/api-server';
 import { bearer, TokenAuthority } from './helpers/token-authority';
-import { closeAll, harness, seedRejected } from './helpers/setup';
+import { closeAll, harness, seedRejected, sleep } from './helpers/setup';
 
 afterEach(closeAll);
 
+class LockCountingStore extends MemoryTokenStore {
+  lockAttempts = 0;
+  override acquireLock(key: string, owner: string, ttlMs: number): Promise<boolean> {
+    this.lockAttempts += 1;
+    return super.acquireLock(key, owner, ttlMs);
+  }
+}
+
 describe('single-flight refresh', () => {
-  it('refreshes exactly once when 50 concurrent requests are rejected, and all 50 succeed', async () => {
-    const h = await harness({}, { latencyMs: 50 });
+  it('refreshes exactly once when 50 concurrent requests are rejected, and all 50 succeed: one flight, one lock attempt', async () => {
+    // The store counts lock attempts: in-process single-flight means one flight for the 50
+    // rejections (the cross-process lock loop alone would also end in one refresh, after 50 attempts).
+    const store = new LockCountingStore();
+    const h = await harness({ store }, { latencyMs: 50 });
     const stale = await seedRejected(h);
+    const locksBefore = store.lockAttempts;
 
     const responses = await Promise.all(Array.from({ length: 50 }, (_, i) => h.client.get(`/items/${i}`)));
 
@@ -21,6 +33,7 @@ describe('single-flight refresh', () => {
     expect(sent.filter((a) => a === bearer(stale))).toHaveLength(50);
     expect(sent.filter((a) => a === bearer(fresh))).toHaveLength(50);
     expect(h.handle.stats()).toMatchObject({ refreshes: 1, replays: 50, failures: 0 });
+    expect(store.lockAttempts - locksBefore).toBe(1);
   });
 
   it('replays with the newer token and does not refresh when another process already replaced the rejected version', async () => {
@@ -63,19 +76,42 @@ describe('single-flight refresh', () => {
   });
 
   it('rejects every waiting request with the same RefreshFailedError when the refresh fails', async () => {
-    const h = await harness({}, { latencyMs: 30 });
-    await seedRejected(h);
-    h.authority.failWith = new Error('token endpoint exploded');
+    // Deterministic: the refresh fails only once all 10 rejections have reached the plugin. A
+    // response interceptor registered before the plugin's sees each one just before the plugin
+    // does; the refresh then waits one more timer turn, so every rejection has joined the flight
+    // (counting requests the API received is not enough: a response can still be on its way).
+    const authority = new TokenAuthority();
+    const api = await startApi(authority.handler());
+    const client = axios.create({ baseURL: api.url });
+    let rejectionsSeen = 0;
+    client.interceptors.response.use(undefined, (error: unknown) => {
+      rejectionsSeen += 1;
+      return Promise.reject(error);
+    });
+    const handle = attachTokenRefresh(client, {
+      refresh: async (ctx) => {
+        while (rejectionsSeen < 10) await sleep(5);
+        await sleep(5);
+        return authority.refresh(ctx);
+      },
+    });
+    try {
+      await handle.setToken({ accessToken: 'revoked-access-token', refreshToken: 'refresh-0', expiresIn: 3600 });
+      authority.failWith = new Error('token endpoint exploded');
 
-    const results = await Promise.allSettled(Array.from({ length: 10 }, () => h.client.get('/x')));
+      const results = await Promise.allSettled(Array.from({ length: 10 }, () => client.get('/x')));
 
-    const reasons = results.map((r) => (r.status === 'rejected' ? (r.reason as unknown) : undefined));
-    expect(reasons[0]).toBeInstanceOf(RefreshFailedError);
-    for (const reason of reasons) expect(reason).toBe(reasons[0]);
-    expect((reasons[0] as RefreshFailedError).retryable).toBe(true);
-    expect(h.authority.refreshCount).toBe(1);
-    expect(h.api.requests).toHaveLength(10); // no replay was sent
-    expect(h.handle.stats()).toMatchObject({ refreshFailures: 1, failures: 10 });
+      const reasons = results.map((r) => (r.status === 'rejected' ? (r.reason as unknown) : undefined));
+      expect(reasons[0]).toBeInstanceOf(RefreshFailedError);
+      for (const reason of reasons) expect(reason).toBe(reasons[0]);
+      expect((reasons[0] as RefreshFailedError).retryable).toBe(true);
+      expect(authority.refreshCount).toBe(1);
+      expect(api.requests).toHaveLength(10); // no replay was sent
+      expect(handle.stats()).toMatchObject({ refreshFailures: 1, failures: 10 });
+    } finally {
+      handle.detach();
+      await api.close();
+    }
   });
 
   it('refreshes a missing token once for a burst of first requests, with reason "missing"', async () => {

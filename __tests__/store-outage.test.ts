@@ -33,7 +33,9 @@ afterEach(async () => {
 });
 
 async function setup(onStoreError: 'local' | 'fail', rotatesRefreshTokens = false) {
-  const authority = new TokenAuthority({ rotatesRefreshTokens });
+  // A token endpoint with latency: a burst of rejections lands while one refresh is still running,
+  // so it is in-process single-flight (not luck of timing) that keeps it to one refresh.
+  const authority = new TokenAuthority({ rotatesRefreshTokens, latencyMs: 50 });
   const api = await startApi(authority.handler());
   const store = new FlakyStore();
   const client = axios.create({ baseURL: api.url });

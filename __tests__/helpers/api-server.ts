@@ -5,6 +5,7 @@ export interface ReceivedRequest {
   readonly method: string;
   readonly path: string;
   readonly authorization: string | undefined;
+  readonly headers: http.IncomingHttpHeaders;
   readonly body: string;
 }
 
@@ -37,6 +38,7 @@ export async function startApi(handler: Handler = () => ({ body: { ok: true } })
         method: req.method ?? 'GET',
         path: req.url ?? '/',
         authorization: req.headers.authorization,
+        headers: req.headers,
         body: Buffer.concat(chunks).toString('utf8'),
       };
       requests.push(received);
