@@ -12,6 +12,9 @@ import type { WakeUps } from './wake-ups';
 /** Waiters give a lock holder this long past `lockTtlMs` before giving up. */
 export const LOCK_WAIT_MARGIN_MS = 2_000;
 
+/** A waiter tries the lock again this long after the lock it saw held must have expired. */
+const LOCK_EXPIRY_SLACK_MS = 25;
+
 /** Whether a token read ends the wait (it is a `TokenSet` whenever this says yes). */
 export type Satisfies = (token: StoreRead) => boolean;
 
@@ -61,6 +64,9 @@ export class LockLoop {
     const { guard, view, lockTtlMs, refreshTimeoutMs } = this.deps;
     let deadline = Date.now() + lockTtlMs + LOCK_WAIT_MARGIN_MS;
     let recoveryTried = !recoverLostTokens;
+    // A lock seen held at T is gone by T + lockTtlMs at the latest (a dead holder's included), and
+    // its expiry sends no change notice: the waiter wakes for it instead of sleeping a full poll.
+    let heldLockExpiresBy: number | undefined;
     for (let attempt = 0; ; attempt++) {
       this.deps.assertOpen();
       const seen = await view.read(key);
@@ -109,7 +115,10 @@ export class LockLoop {
           key,
         });
       }
-      await this.deps.wakeUps.pause(key, pollDelay(attempt, this.deps.random, this.deps.changeNotices), this.deps.lifetime);
+      const now = Date.now();
+      if (heldLockExpiresBy === undefined || now >= heldLockExpiresBy) heldLockExpiresBy = now + lockTtlMs;
+      const untilExpiry = heldLockExpiresBy - now + LOCK_EXPIRY_SLACK_MS;
+      await this.deps.wakeUps.pause(key, Math.min(pollDelay(attempt, this.deps.random, this.deps.changeNotices), untilExpiry), this.deps.lifetime);
     }
   }
 
