@@ -54,8 +54,10 @@ describe('tokens never leak through errors', () => {
       refresh: oauth2.refreshTokenGrant({ tokenUrl: 'http://127.0.0.1:9/oauth/token', clientId: 'client-id', clientSecret: 'super-secret-value' }),
     });
     try {
-      await handle.setToken({ accessToken: 'old-access-token-value', refreshToken: 'refresh-token-value', expiresAt: Date.now() + 1 });
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      // Valid when stored (setToken refuses a past expiresAt, and a loaded machine may take a few ms
+      // to get there), expired by the request.
+      await handle.setToken({ accessToken: 'old-access-token-value', refreshToken: 'refresh-token-value', expiresAt: Date.now() + 200 });
+      await new Promise((resolve) => setTimeout(resolve, 250));
       const error = await client.get('/x').catch((e: unknown) => e);
 
       expect(error).toBeInstanceOf(RefreshFailedError);
