@@ -1,0 +1,20 @@
+import type { Config } from 'jest';
+import base from './jest.config';
+
+/**
+ * The suite Stryker runs against each mutant (`npm run test:mutation`). Left out: suites whose code
+ * under test runs in child processes (fleet, chaos, soak, the build and package checks) — a mutant
+ * is only active inside the jest process, so they cannot kill one and only cost time — and the docs
+ * table check. Everything that exercises lib/ in-process stays in.
+ */
+const config: Config = {
+  ...base,
+  testPathIgnorePatterns: [
+    '/node_modules/',
+    '/__tests__/(fleet|chaos|build-if-stale|dual-package|readme-example|reliability-doc)\\.test\\.ts$',
+    '/__tests__/soak/',
+  ],
+  verbose: false,
+};
+
+export default config;
