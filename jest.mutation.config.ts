@@ -9,6 +9,10 @@ import base from './jest.config';
  */
 const config: Config = {
   ...base,
+  // Stryker runs each mutant's tests with --findRelatedTests <mutated file>; jest finds related
+  // tests only through files in its roots, so lib/ must be one (with __tests__ alone, no test is
+  // related, jest exits 0 with "No tests found", and every covered mutant survives).
+  roots: ['<rootDir>/__tests__', '<rootDir>/lib'],
   testPathIgnorePatterns: [
     '/node_modules/',
     '/__tests__/(fleet|chaos|build-if-stale|dual-package|readme-example|reliability-doc)\\.test\\.ts$',
