@@ -48,6 +48,8 @@ export function retryAfterMs(header: unknown, now = Date.now()): number | undefi
   if (typeof header !== 'string' || header.trim() === '') return undefined;
   const value = header.trim();
   if (/^\d+$/.test(value)) return Number(value) * 1000;
+  // Every HTTP-date form starts with a day name; without this check Date.parse reads '-5' or '5 s' as a year.
+  if (!/^[A-Za-z]{3}/.test(value)) return undefined;
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }

@@ -1,0 +1,265 @@
+/**
+ * The grant helpers at their edges: every option check, every status class, and every field of a
+ * token response the plugin reads, each asserted on what the caller sees (the error, the message,
+ * the token set, the form the endpoint received). Written against the survivors of a mutation run.
+ */
+import nock from 'nock';
+import { oauth2, ReauthorizationRequiredError, RefreshFailedError, type RefreshContext, type TokenSet } from '../lib';
+import { retryAfterMs } from '../lib/oauth2/token-response';
+
+const TOKEN_HOST = 'https://auth.example.com';
+const tokenUrl = `${TOKEN_HOST}/oauth/token`;
+
+function context(current: Partial<TokenSet> | null = { accessToken: 'a', refreshToken: 'stored-refresh', version: 1, issuedAt: 0 }, signal = new AbortController().signal): RefreshContext {
+  return { key: 'acct-1', current: current as TokenSet | null, reason: 'rejected', signal };
+}
+
+/** Replies once with `reply` and returns what the endpoint received. */
+function endpoint(status: number, reply: unknown, headers: Record<string, string> = {}): { body: () => Record<string, string>; headers: () => Record<string, unknown> } {
+  let body = '';
+  let received: Record<string, unknown> = {};
+  nock(TOKEN_HOST)
+    .post('/oauth/token', (b: string) => ((body = b), true))
+    .reply(function respond() {
+      received = { ...this.req.headers };
+      return [status, reply as never, headers];
+    });
+  return { body: () => Object.fromEntries(new URLSearchParams(body)), headers: () => received };
+}
+
+async function failure(run: Promise<unknown>): Promise<Error> {
+  const error = await run.then(() => undefined, (e: unknown) => e);
+  if (!(error instanceof Error)) throw new Error('expected the grant to fail');
+  return error;
+}
+
+const refreshGrant = (extra: Record<string, unknown> = {}): ((c: RefreshContext) => Promise<unknown>) =>
+  oauth2.refreshTokenGrant({ tokenUrl, clientId: 'c', clientSecret: 's', ...extra });
+
+beforeAll(() => nock.disableNetConnect());
+afterEach(() => {
+  nock.abortPendingRequests(); // the aborted-refresh test leaves a delayed reply's timer
+  nock.cleanAll();
+});
+afterAll(() => nock.enableNetConnect());
+
+describe('option checks name the option and what it must be', () => {
+  it.each([
+    ['options null', null, /oauth2\.refreshTokenGrant: option `options` must be an object, got null/],
+    ['options a string', 'https://auth', /option `options` must be an object, got a string/],
+    ['an unknown option', { tokenUrl, clientId: 'c', clientSecrett: 's' }, /clientSecrett/],
+    ['tokenUrl not a string', { tokenUrl: 5, clientId: 'c' }, /`tokenUrl` must be an absolute http\(s\) URL/],
+    ['clientId not a string', { tokenUrl, clientId: 7 }, /`clientId` must be a non-empty string/],
+    ['an empty clientSecret', { tokenUrl, clientId: 'c', clientSecret: '' }, /`clientSecret` must be a non-empty string/],
+    ['a numeric clientSecret', { tokenUrl, clientId: 'c', clientSecret: 5 }, /`clientSecret` must be a non-empty string/],
+    ['scope not a string', { tokenUrl, clientId: 'c', scope: ['a'] }, /`scope` must be a string/],
+    ['extraParams null', { tokenUrl, clientId: 'c', extraParams: null }, /`extraParams` must be an object of string values/],
+    ['extraParams a string', { tokenUrl, clientId: 'c', extraParams: 'a=b' }, /`extraParams` must be an object of string values/],
+    ['httpClient without request()', { tokenUrl, clientId: 'c', httpClient: {} }, /`httpClient` must be an axios instance/],
+    ['httpClient null', { tokenUrl, clientId: 'c', httpClient: null }, /`httpClient` must be an axios instance/],
+    ['maxResponseBytes 0', { tokenUrl, clientId: 'c', maxResponseBytes: 0 }, /`maxResponseBytes` must be a positive integer/],
+    ['maxResponseBytes 1.5', { tokenUrl, clientId: 'c', maxResponseBytes: 1.5 }, /`maxResponseBytes` must be a positive integer/],
+    ['maxResponseBytes a string', { tokenUrl, clientId: 'c', maxResponseBytes: '1000' }, /`maxResponseBytes` must be a positive integer/],
+  ])('refreshTokenGrant: %s', (_name, options, message) => {
+    expect(() => oauth2.refreshTokenGrant(options as never)).toThrow(TypeError);
+    expect(() => oauth2.refreshTokenGrant(options as never)).toThrow(message);
+  });
+
+  it('accepts the smallest legal maxResponseBytes and an authMethod of client_secret_basic', () => {
+    expect(() => oauth2.refreshTokenGrant({ tokenUrl, clientId: 'c', clientSecret: 's', authMethod: 'client_secret_basic', maxResponseBytes: 1 })).not.toThrow();
+  });
+
+  it.each([
+    ['an empty audience', '', /oauth2\.clientCredentialsGrant: option `audience` must be a non-empty string/],
+    ['a numeric audience', 5, /option `audience` must be a non-empty string/],
+  ])('clientCredentialsGrant: %s', (_name, audience, message) => {
+    const make = (): unknown => oauth2.clientCredentialsGrant({ tokenUrl, clientId: 'c', clientSecret: 's', audience } as never);
+    expect(make).toThrow(TypeError);
+    expect(make).toThrow(message);
+  });
+
+  it('clientCredentialsGrant names itself when its options are wrong', () => {
+    expect(() => oauth2.clientCredentialsGrant({ tokenUrl, clientId: 'c', clientSecret: '' })).toThrow(/^axios-token-flight: oauth2\.clientCredentialsGrant: /);
+  });
+});
+
+describe('what the endpoint receives', () => {
+  it('clientCredentialsGrant without an audience sends only the grant type, with Basic credentials and JSON accepted', async () => {
+    const seen = endpoint(200, { access_token: 'm2m' });
+    await oauth2.clientCredentialsGrant({ tokenUrl, clientId: 'c', clientSecret: 's' })(context(null));
+    expect(seen.body()).toEqual({ grant_type: 'client_credentials' });
+    expect(seen.headers()).toMatchObject({
+      authorization: `Basic ${Buffer.from('c:s').toString('base64')}`,
+      accept: 'application/json',
+      'content-type': 'application/x-www-form-urlencoded',
+    });
+  });
+
+  it('clientCredentialsGrant with client_secret_post sends the secret in the body and no Authorization header', async () => {
+    const seen = endpoint(200, { access_token: 'm2m' });
+    await oauth2.clientCredentialsGrant({ tokenUrl, clientId: 'c', clientSecret: 's', authMethod: 'client_secret_post' })(context(null));
+    expect(seen.body()).toEqual({ grant_type: 'client_credentials', client_id: 'c', client_secret: 's' });
+    expect(seen.headers()['authorization']).toBeUndefined();
+  });
+
+  it('a public client sends no Authorization header', async () => {
+    const seen = endpoint(200, { access_token: 'x' });
+    await oauth2.refreshTokenGrant({ tokenUrl, clientId: 'spa' })(context());
+    expect(seen.headers()['authorization']).toBeUndefined();
+  });
+
+  it('grant fields win over extraParams of the same name', async () => {
+    const seen = endpoint(200, { access_token: 'x' });
+    await refreshGrant({ extraParams: { grant_type: 'password', refresh_token: 'planted' } })(context());
+    expect(seen.body()).toMatchObject({ grant_type: 'refresh_token', refresh_token: 'stored-refresh' });
+  });
+
+  it('a stored token set without a refresh token asks for re-authorisation, naming the key and the way out', async () => {
+    const scope = nock(TOKEN_HOST).post('/oauth/token').reply(200, { access_token: 'x' });
+    const error = await failure(refreshGrant()(context({ accessToken: 'a', version: 1, issuedAt: 0 })));
+    expect(error).toBeInstanceOf(ReauthorizationRequiredError);
+    expect((error as ReauthorizationRequiredError).key).toBe('acct-1');
+    expect(error.message).toBe('axios-token-flight: no refresh token is stored for "acct-1"; seed one with handle.setToken() after the user authorises');
+    expect(scope.isDone()).toBe(false);
+  });
+});
+
+describe('what the endpoint answers', () => {
+  it('a 3xx without a Location header is a redirect error that names no target', async () => {
+    endpoint(302, '');
+    const error = await failure(refreshGrant()(context()));
+    expect(error).toBeInstanceOf(RefreshFailedError);
+    expect(error.message).toContain(`token endpoint ${tokenUrl} answered with a redirect (302); redirects are not followed`);
+    expect((error as RefreshFailedError).key).toBe('acct-1');
+  });
+
+  it.each([300, 399])('status %i is a redirect', async (status) => {
+    endpoint(status, { access_token: 'x' }, { location: '/elsewhere?code=secret' });
+    const error = await failure(refreshGrant()(context()));
+    expect(error.message).toContain(`answered with a redirect (${status}) to ${TOKEN_HOST}/elsewhere;`);
+    expect(error.message).not.toContain('secret');
+  });
+
+  it.each([201, 299])('status %i with a token is a success', async (status) => {
+    endpoint(status, { access_token: 'x' });
+    await expect(refreshGrant()(context())).resolves.toMatchObject({ accessToken: 'x' });
+  });
+
+  it('status 199 is a failure, even with a token in the body', async () => {
+    // nock cannot send a 1xx final status; parse the answer the way requestToken does.
+    const { parseTokenResponse } = await import('../lib/oauth2/token-response');
+    expect(() => parseTokenResponse(199, '{"access_token":"x"}', 'acct-1', tokenUrl)).toThrow(RefreshFailedError);
+  });
+
+  it('unauthorized_client means re-authorise, even on a 400', async () => {
+    endpoint(400, { error: 'unauthorized_client' });
+    const error = await failure(refreshGrant()(context()));
+    expect(error).toBeInstanceOf(ReauthorizationRequiredError);
+    expect(error.message).toBe(`axios-token-flight: token endpoint ${tokenUrl} answered 400 unauthorized_client; the user must authorise again`);
+  });
+
+  it('a 5xx error message is exact: status, code and description, nothing else', async () => {
+    endpoint(503, { error: 'temporarily_unavailable', error_description: 'try later' });
+    const error = await failure(refreshGrant()(context()));
+    expect(error).toBeInstanceOf(RefreshFailedError);
+    expect(error.message).toBe(`axios-token-flight: token endpoint ${tokenUrl} answered 503 temporarily_unavailable: try later`);
+    expect((error as RefreshFailedError).key).toBe('acct-1');
+  });
+
+  it('a non-string error code or description is left out of the message', async () => {
+    endpoint(500, { error: 42, error_description: { nested: true } });
+    const error = await failure(refreshGrant()(context()));
+    expect(error.message).toBe(`axios-token-flight: token endpoint ${tokenUrl} answered 500`);
+  });
+
+  it('a long description is cut at 200 characters, a long error code at 64, and control characters become spaces', async () => {
+    endpoint(400, { error: `e${'x'.repeat(100)}`, error_description: `line one\r\nline\u0007two ${'d'.repeat(300)}` });
+    const error = await failure(refreshGrant()(context()));
+    const quotedCode = `e${'x'.repeat(63)}…`;
+    const quotedDescription = `line one line two ${'d'.repeat(300)}`.slice(0, 200) + '…';
+    expect(error.message).toBe(`axios-token-flight: token endpoint ${tokenUrl} answered 400 ${quotedCode}: ${quotedDescription}`);
+  });
+
+  it('a description of exactly 200 characters is quoted whole', async () => {
+    const description = 'd'.repeat(200);
+    endpoint(400, { error: 'invalid_request', error_description: description });
+    const error = await failure(refreshGrant()(context()));
+    expect(error.message.endsWith(`: ${description}`)).toBe(true);
+  });
+
+  it('Retry-After in seconds on a 429 becomes retryAfterMs', async () => {
+    endpoint(429, { error: 'slow_down' }, { 'retry-after': ' 7 ' });
+    const error = await failure(refreshGrant()(context()));
+    expect(error).toBeInstanceOf(RefreshFailedError);
+    expect((error as RefreshFailedError).retryAfterMs).toBe(7_000);
+  });
+
+  it('a 503 without Retry-After has no retryAfterMs', async () => {
+    endpoint(503, 'down');
+    const error = await failure(refreshGrant()(context()));
+    expect((error as RefreshFailedError).retryAfterMs).toBeUndefined();
+  });
+
+  it('the refresh token echoed in a 500 description is scrubbed even for a public client', async () => {
+    endpoint(500, { error: 'server_error', error_description: 'cannot use stored-refresh now' });
+    const error = await failure(oauth2.refreshTokenGrant({ tokenUrl, clientId: 'spa' })(context()));
+    expect(error.message).not.toContain('stored-refresh');
+    expect(error.message).toContain('cannot use [REDACTED] now');
+  });
+
+  it('an aborted refresh rejects with the abort reason, not a network error', async () => {
+    nock(TOKEN_HOST).post('/oauth/token').delay(5_000).reply(200, { access_token: 'late' });
+    const controller = new AbortController();
+    const reason = new Error('refresh timed out');
+    const pending = refreshGrant()(context(undefined, controller.signal));
+    setTimeout(() => controller.abort(reason), 20);
+    await expect(pending).rejects.toBe(reason);
+  });
+});
+
+describe('token response fields', () => {
+  it.each([
+    ['expires_in null and refresh_token null are "not given"', { access_token: 'x', expires_in: null, refresh_token: null }, { accessToken: 'x', extra: {} }],
+    ['a non-string token_type and scope are dropped, kept in extra', { access_token: 'x', token_type: 1, scope: 2 }, { accessToken: 'x', extra: { scope: 2 } }],
+    ['token_type is not an extra field', { access_token: 'x', token_type: 'Bearer', id_token: 'j' }, { accessToken: 'x', tokenType: 'Bearer', extra: { id_token: 'j' } }],
+    ['a fractional expires_in is kept', { access_token: 'x', expires_in: 0.5 }, { accessToken: 'x', expiresIn: 0.5, extra: {} }],
+  ])('%s', async (_name, reply, expected) => {
+    endpoint(200, reply);
+    await expect(refreshGrant()(context())).resolves.toEqual(expected);
+  });
+
+  it.each([
+    ['an empty access_token', { access_token: '' }, /no access_token \(got an empty string\)/],
+    ['expires_in 0', { access_token: 'x', expires_in: 0 }, /expires_in must be a positive number of seconds \(got 0\)/],
+    ['expires_in "0"', { access_token: 'x', expires_in: '0' }, /expires_in must be a positive number of seconds \(got 0\)/],
+    ['expires_in of spaces', { access_token: 'x', expires_in: '  ' }, /expires_in must be a positive number of seconds \(got a string\)/],
+    ['expires_in true', { access_token: 'x', expires_in: true }, /expires_in must be a positive number of seconds \(got boolean\)/],
+    ['an empty refresh_token', { access_token: 'x', refresh_token: '' }, /refresh_token must be a non-empty string \(got an empty string\)/],
+    ['JSON null', null, /not a JSON object \(unparseable\)/],
+    ['whitespace only', '  \n', /not a JSON object \(empty\)/],
+  ])('%s is malformed', async (_name, reply, message) => {
+    endpoint(200, typeof reply === 'string' || reply === null ? String(reply) : reply);
+    const error = await failure(refreshGrant()(context()));
+    expect(error).toBeInstanceOf(RefreshFailedError);
+    expect(error.message).toMatch(new RegExp(`^axios-token-flight: token endpoint ${tokenUrl.replace(/\./g, '\\.')} answered with `));
+    expect(error.message).toMatch(message);
+  });
+});
+
+describe('retryAfterMs', () => {
+  const now = Date.parse('2026-01-01T00:00:00Z');
+  it.each([
+    ['delay-seconds', '120', 120_000],
+    ['zero', '0', 0],
+    ['an HTTP date in the future', 'Thu, 01 Jan 2026 00:00:30 GMT', 30_000],
+    ['an HTTP date in the past', 'Wed, 31 Dec 2025 23:59:00 GMT', 0],
+    ['garbage', 'soon', undefined],
+    ['a negative number', '-5', undefined],
+    ['a number with a unit', '5 s', undefined],
+    ['blank', '   ', undefined],
+    ['absent', undefined, undefined],
+    ['not a string', 120, undefined],
+  ])('%s', (_name, header, expected) => {
+    expect(retryAfterMs(header, now)).toBe(expected);
+  });
+});
