@@ -30,6 +30,8 @@ class CredentialsTable implements TokenPersistence {
   readonly rows = new Map<string, string>();
   readonly saves: Array<{ key: string; version: number; at: number }> = [];
   loads = 0;
+  /** Saves begun, landed or not. */
+  savesStarted = 0;
   latencyMs = 0;
   failNextSaves = 0;
   failLoads = false;
@@ -43,6 +45,7 @@ class CredentialsTable implements TokenPersistence {
   }
 
   async save(key: string, token: TokenSet) {
+    this.savesStarted += 1;
     await sleep(this.latencyMs);
     if (this.failNextSaves > 0) {
       this.failNextSaves -= 1;
@@ -200,4 +203,73 @@ it('a process that reloads a lost token it can use still holds the fleet back wh
   expect(servers.provider.stats.reuseDetections).toBe(0);
   expect(servers.provider.stats.refreshes).toBe(1);
   expect(table.version()).toBe(2);
+});
+
+describe('close() and pending saves', () => {
+  it('makes one last attempt at a save waiting to be retried, and close() resolves after it landed', async () => {
+    const table = new CredentialsTable();
+    const { api, handle } = worker(table);
+    await handle.setToken(servers.provider.authorize());
+    table.failNextSaves = 1; // the refresh's save fails; its retry would come ~1 s later
+    servers.provider.revokeAccessTokens();
+    await api.get('/api/x');
+    expect(table.version()).toBe(1);
+
+    const started = Date.now();
+    await handle.close();
+
+    expect(table.version()).toBe(2);
+    expect(Date.now() - started).toBeLessThan(700); // the last attempt ran at once, not at the retry time
+  });
+
+  it('waits for a save already running, and retries nothing after close()', async () => {
+    const table = new CredentialsTable();
+    const { api, handle } = worker(table);
+    await handle.setToken(servers.provider.authorize());
+    table.failNextSaves = 100;
+    servers.provider.revokeAccessTokens();
+    const failures: number[] = [];
+    handle.events.on('persist-failed', (event) => failures.push(event.attempt));
+    await api.get('/api/x');
+    expect(failures).toEqual([1]);
+
+    table.latencyMs = 200; // the last attempt takes a while: close() must wait for it
+    const started = Date.now();
+    await handle.close();
+    const closedAfter = Date.now() - started;
+    await sleep(2_500); // past the first two retry times
+
+    expect(closedAfter).toBeGreaterThanOrEqual(190);
+    expect(failures).toEqual([1, 2]); // the last attempt, then nothing
+  });
+
+  it('joins a retry already running instead of saving the same version twice', async () => {
+    const table = new CredentialsTable();
+    const { api, handle } = worker(table);
+    await handle.setToken(servers.provider.authorize());
+    table.failNextSaves = 1;
+    servers.provider.revokeAccessTokens();
+    await api.get('/api/x'); // saves started: the seed's, the refresh's (failed)
+    table.latencyMs = 400;
+    while (table.savesStarted < 3) await sleep(10); // the retry is on its way to the table
+
+    await handle.close();
+
+    expect(table.saves.map((s) => s.version)).toEqual([1, 2]);
+    expect(table.savesStarted).toBe(3);
+  });
+
+  it('a newer version supersedes a save still being retried: only the newer one lands', async () => {
+    const table = new CredentialsTable();
+    const { api, handle } = worker(table);
+    await handle.setToken(servers.provider.authorize());
+    table.failNextSaves = 1;
+    servers.provider.revokeAccessTokens();
+    await api.get('/api/x'); // version 2: its save failed, retry pending
+    await handle.setToken(servers.provider.authorize()); // version 3 saved at once
+    await sleep(1_600); // past the retry time of version 2
+
+    expect(table.version()).toBe(3);
+    expect(table.saves.map((s) => s.version)).toEqual([1, 3]);
+  });
 });
