@@ -7,6 +7,10 @@ import base from './jest.config';
  * is only active inside the jest process, so they cannot kill one and only cost time — and the docs
  * table check. Everything that exercises lib/ in-process stays in.
  */
+// The property suite runs for nearly every mutant; its fixed limit-reaching examples run first
+// anyway, so fewer random scenarios here cost little in kills and much in time.
+process.env['PROPERTY_RUNS'] ??= '10';
+
 const config: Config = {
   ...base,
   // Stryker runs each mutant's tests with --findRelatedTests <mutated file>; jest finds related

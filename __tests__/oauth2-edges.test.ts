@@ -36,12 +36,20 @@ async function failure(run: Promise<unknown>): Promise<Error> {
 const refreshGrant = (extra: Record<string, unknown> = {}): ((c: RefreshContext) => Promise<unknown>) =>
   oauth2.refreshTokenGrant({ tokenUrl, clientId: 'c', clientSecret: 's', ...extra });
 
-beforeAll(() => nock.disableNetConnect());
+beforeAll(() => {
+  if (!nock.isActive()) nock.activate();
+  nock.disableNetConnect();
+});
 afterEach(() => {
   nock.abortPendingRequests(); // the aborted-refresh test leaves a delayed reply's timer
   nock.cleanAll();
 });
-afterAll(() => nock.enableNetConnect());
+afterAll(() => {
+  nock.enableNetConnect();
+  // Un-patch Node's http: runners that reuse one process for many files (Stryker) would otherwise
+  // send every later suite's real requests through nock.
+  nock.restore();
+});
 
 describe('option checks name the option and what it must be', () => {
   it.each([

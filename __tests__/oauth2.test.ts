@@ -11,9 +11,17 @@ function context(current: Partial<TokenSet> | null = { accessToken: 'a', refresh
   return { key: 'acct-1', current: current as TokenSet | null, reason: 'rejected', signal: new AbortController().signal };
 }
 
-beforeAll(() => nock.disableNetConnect());
+beforeAll(() => {
+  if (!nock.isActive()) nock.activate();
+  nock.disableNetConnect();
+});
 afterEach(() => nock.cleanAll());
-afterAll(() => nock.enableNetConnect());
+afterAll(() => {
+  nock.enableNetConnect();
+  // Un-patch Node's http: runners that reuse one process for many files (Stryker) would otherwise
+  // send every later suite's real requests through nock.
+  nock.restore();
+});
 
 describe('oauth2.refreshTokenGrant', () => {
   it('sends client_secret_basic by default and returns the rotated refresh token', async () => {
