@@ -132,7 +132,11 @@ export class LockLoop {
   async putBack(key: string, copy: TokenSet): Promise<void> {
     const owner = randomUUID();
     if (!(await this.deps.guard.acquireLock(key, owner, this.deps.lockTtlMs))) {
-      await this.deps.guard.restore(key, copy);
+      if (await this.deps.guard.restore(key, copy)) return;
+      // Not taken: fine if the store has as new a version; otherwise (a store without `restore`
+      // cannot write without the lock) try again when the lock is free.
+      const stored = await this.deps.view.read(key);
+      if (stored !== UNREADABLE && (stored === null || stored.version < copy.version)) this.deps.guard.writeBackLater();
       return;
     }
     try {

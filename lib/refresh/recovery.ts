@@ -29,7 +29,9 @@ export async function recoverLostToken(key: string, stored: StoreRead, lockOwner
   const durable = deps.persistence === undefined ? null : await durableCopyIfReachable(key, stored, deps.persistence);
   const best = newestOf(copy ?? null, durable);
   if (best === null || (stored !== null && stored.version >= best.version)) return null;
-  await deps.guard.restore(key, best, lockOwner);
+  // Refused (the lock lapsed meanwhile, or a newer version just landed): try again when the store
+  // next answers — a write-back that finds the store as new as ours stops there.
+  if (!(await deps.guard.restore(key, best, lockOwner))) deps.guard.writeBackLater();
   return best === copy ? copy : adopt(key, best, deps);
 }
 

@@ -66,7 +66,8 @@ export class StoreView {
       this.logger?.warn({ key }, 'axios-token-flight: refreshed, but the store failed; keeping the new tokens in-process until it answers');
       return next;
     }
-    if (written || (await this.guard.restore(key, next))) {
+    // Under our lock still: a store without `restore` of its own has it emulated with that lock.
+    if (written || (await this.guard.restore(key, next, owner))) {
       this.cache.accept(key, next);
       return next;
     }
