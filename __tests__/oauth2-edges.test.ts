@@ -86,8 +86,28 @@ describe('option checks name the option and what it must be', () => {
     expect(make).toThrow(message);
   });
 
-  it('clientCredentialsGrant names itself when its options are wrong', () => {
+  it('each helper names itself when its options are wrong, whichever check fails', () => {
     expect(() => oauth2.clientCredentialsGrant({ tokenUrl, clientId: 'c', clientSecret: '' })).toThrow(/^axios-token-flight: oauth2\.clientCredentialsGrant: /);
+    expect(() => oauth2.clientCredentialsGrant(null as never)).toThrow(/^axios-token-flight: oauth2\.clientCredentialsGrant: option `options`/);
+    expect(() => oauth2.refreshTokenGrant({ tokenUrl, clientId: '' })).toThrow(/^axios-token-flight: oauth2\.refreshTokenGrant: option `clientId`/);
+    expect(() => oauth2.refreshTokenGrant({ tokenUrl, clientId: 'c', clientSecret: 's', authMethod: 'private_key_jwt' as never })).toThrow(
+      "axios-token-flight: oauth2.refreshTokenGrant: option `authMethod` must be 'client_secret_basic' or 'client_secret_post', got a string",
+    );
+  });
+
+  it('an option that throws while being read is a TypeError naming it and the helper', () => {
+    const hostile = new Proxy({}, { ownKeys: () => { throw new Error('no'); } });
+    expect(() => oauth2.refreshTokenGrant({ tokenUrl, clientId: 'c', extraParams: hostile })).toThrow(
+      'axios-token-flight: oauth2.refreshTokenGrant: option `extraParams` could not be read (Error thrown while reading it)',
+    );
+    const client = new Proxy({}, { get: () => { throw new RangeError('no'); } });
+    expect(() => oauth2.refreshTokenGrant({ tokenUrl, clientId: 'c', httpClient: client as never })).toThrow(
+      'axios-token-flight: oauth2.refreshTokenGrant: option `httpClient` could not be read (RangeError thrown while reading it)',
+    );
+  });
+
+  it('extraParams with one non-string value among strings is refused', () => {
+    expect(() => oauth2.refreshTokenGrant({ tokenUrl, clientId: 'c', extraParams: { ok: 'x', n: 1 } as never })).toThrow(/`extraParams` must be an object of string values/);
   });
 });
 
@@ -157,6 +177,42 @@ describe('what the endpoint answers', () => {
     // nock cannot send a 1xx final status; parse the answer the way requestToken does.
     const { parseTokenResponse } = await import('../lib/oauth2/token-response');
     expect(() => parseTokenResponse(199, '{"access_token":"x"}', 'acct-1', tokenUrl)).toThrow(RefreshFailedError);
+  });
+
+  it('a bare 401 means re-authorise', async () => {
+    endpoint(401, '');
+    await expect(refreshGrant()(context())).rejects.toBeInstanceOf(ReauthorizationRequiredError);
+  });
+
+  it('a redirect to a Location that does not parse says so instead of quoting it', async () => {
+    endpoint(302, '', { location: 'http://[bad' });
+    const error = await failure(refreshGrant()(context()));
+    expect(error.message).toContain('answered with a redirect (302) to (an unparseable URL);');
+  });
+
+  it('an httpClient whose own interceptor leaves no body: reported as an empty answer', async () => {
+    const { default: axios } = await import('axios');
+    const client = axios.create();
+    client.interceptors.response.use((response) => ({ ...response, data: undefined }));
+    endpoint(200, { access_token: 'x' });
+    const error = await failure(oauth2.refreshTokenGrant({ tokenUrl, clientId: 'c', httpClient: client })(context()));
+    expect(error).toBeInstanceOf(RefreshFailedError);
+    expect(error.message).toMatch(/not a JSON object \(empty\)/);
+  });
+
+  it('the token request is never given a token by a plugin attached to the httpClient', async () => {
+    const { default: axios } = await import('axios');
+    const { attachTokenRefresh } = await import('../lib');
+    const client = axios.create({ baseURL: TOKEN_HOST });
+    const handle = attachTokenRefresh(client, { refresh: async () => ({ accessToken: 'at_plugin' }) });
+    try {
+      await handle.setToken({ accessToken: 'at_api-token-of-the-plugin', expiresIn: 3600 });
+      const seen = endpoint(200, { access_token: 'x' });
+      await refreshGrant({ httpClient: client })(context());
+      expect(seen.headers()['authorization']).toBe(`Basic ${Buffer.from('c:s').toString('base64')}`);
+    } finally {
+      handle.detach();
+    }
   });
 
   it('unauthorized_client means re-authorise, even on a 400', async () => {
@@ -244,6 +300,8 @@ describe('token response fields', () => {
     ['expires_in true', { access_token: 'x', expires_in: true }, /expires_in must be a positive number of seconds \(got boolean\)/],
     ['an empty refresh_token', { access_token: 'x', refresh_token: '' }, /refresh_token must be a non-empty string \(got an empty string\)/],
     ['JSON null', null, /not a JSON object \(unparseable\)/],
+    ['a JSON number', '42', /not a JSON object \(unparseable\)/],
+    ['a JSON string', '"at_x"', /not a JSON object \(unparseable\)/],
     ['whitespace only', '  \n', /not a JSON object \(empty\)/],
   ])('%s is malformed', async (_name, reply, message) => {
     endpoint(200, typeof reply === 'string' || reply === null ? String(reply) : reply);
@@ -265,6 +323,9 @@ describe('retryAfterMs', () => {
     ['a negative number', '-5', undefined],
     ['a number with a unit', '5 s', undefined],
     ['blank', '   ', undefined],
+    ['delay-seconds with spaces around', ' 7 ', 7_000],
+    ['a date not starting with the day name', '01 Jan 2026 00:00:30 GMT', undefined],
+    ['a date starting with one letter', 'T 01 Jan 2026 00:00:30 GMT', undefined],
     ['absent', undefined, undefined],
     ['not a string', 120, undefined],
   ])('%s', (_name, header, expected) => {

@@ -115,6 +115,7 @@ describe('oauth2.refreshTokenGrant', () => {
       const error = await grant(context()).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(RefreshFailedError);
       expect((error as RefreshFailedError).retryable).toBe(true);
+      expect((error as Error).message).toBe(`axios-token-flight: token endpoint http://127.0.0.1:${port}/oauth/token could not be reached`);
       expect(((error as RefreshFailedError).cause as { code?: string } | undefined)?.code).toBe('ECONNRESET');
     } finally {
       nock.disableNetConnect();

@@ -34,7 +34,7 @@ describe('by field: the token header wherever axios and Node keep it', () => {
     const error = axiosError({
       config: {
         headers: {
-          AUTHORIZATION: `Bearer ${TOKEN}`,
+          AUTHORIZATION: [`Bearer ${TOKEN}`],
           'X-Shopify-Access-Token': TOKEN,
           common: { Authorization: `Bearer ${TOKEN}`, Accept: 'application/json' },
           Accept: 'text/plain',
@@ -81,7 +81,7 @@ describe('by field: the token header wherever axios and Node keep it', () => {
 
   it('header map entries that are not [name, string] pairs are left as they are', () => {
     const request = { pipe: () => undefined, [kOutHeaders]: { authorization: ['Authorization'], 'x-n': ['X-N', 5], 'x-s': 'plain' } };
-    redactError(axiosError({ request }));
+    redactError(axiosError({ request }), [OTHER_SECRET]);
     expect(request[kOutHeaders]).toEqual({ authorization: ['Authorization'], 'x-n': ['X-N', 5], 'x-s': 'plain' });
   });
 
@@ -134,6 +134,20 @@ describe('request hidden from inspection, still readable', () => {
     redactError(error);
     expect(request['_header']).toContain(TOKEN);
     expect(Object.keys(error)).toContain('request');
+  });
+});
+
+describe('values that are not objects', () => {
+  it('null, undefined, a string: returned as they are, nothing thrown', () => {
+    expect(redactError(null, [TOKEN])).toBeNull();
+    expect(redactError(undefined, [TOKEN])).toBeUndefined();
+    expect(redactError(`plain ${TOKEN}`, [TOKEN])).toBe(`plain ${TOKEN}`);
+  });
+
+  it('an AxiosError whose config, request and response are null', () => {
+    const error = { isAxiosError: true, config: null, request: null, response: null };
+    expect(() => redactError(error, [TOKEN])).not.toThrow();
+    expect(() => redactRequestBody(error)).not.toThrow();
   });
 });
 

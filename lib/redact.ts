@@ -80,7 +80,8 @@ function redactConfig(config: unknown, names: readonly string[]): void {
 function redactHeaderBag(headers: unknown, names: readonly string[]): void {
   if (!isObject(headers)) return;
   for (const name of Object.keys(headers)) {
-    if (names.includes(name.toLowerCase()) && typeof headers[name] === 'string') headers[name] = REDACTED;
+    // Whatever its type: an array or object under the token header can hold the token too.
+    if (names.includes(name.toLowerCase())) headers[name] = REDACTED;
     // axios' per-method header groups (`common`, `get`…) can carry one too.
     else if (isObject(headers[name]) && !Array.isArray(headers[name])) redactHeaderBag(headers[name], names);
   }

@@ -45,7 +45,7 @@ export function parseTokenResponse(
 
 /** RFC 9110 §10.2.3 `Retry-After`: delay-seconds or an HTTP date; `undefined` when absent or unreadable. */
 export function retryAfterMs(header: unknown, now = Date.now()): number | undefined {
-  if (typeof header !== 'string' || header.trim() === '') return undefined;
+  if (typeof header !== 'string') return undefined;
   const value = header.trim();
   if (/^\d+$/.test(value)) return Number(value) * 1000;
   // Every HTTP-date form starts with a day name; without this check Date.parse reads '-5' or '5 s' as a year.
