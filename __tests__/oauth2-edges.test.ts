@@ -200,6 +200,17 @@ describe('what the endpoint answers', () => {
     expect(error.message).toMatch(/not a JSON object \(empty\)/);
   });
 
+  it('an ERR_BAD_RESPONSE that is not about size is "could not be reached", not "too large"', async () => {
+    const { default: axios, AxiosError } = await import('axios');
+    const client = axios.create({
+      adapter: async (config) => {
+        throw new AxiosError('stream has been aborted', 'ERR_BAD_RESPONSE', config);
+      },
+    });
+    const error = await failure(refreshGrant({ httpClient: client })(context()));
+    expect(error.message).toBe(`axios-token-flight: token endpoint ${tokenUrl} could not be reached`);
+  });
+
   it('the token request is never given a token by a plugin attached to the httpClient', async () => {
     const { default: axios } = await import('axios');
     const { attachTokenRefresh } = await import('../lib');
