@@ -3,9 +3,10 @@
  * token response the plugin reads, each asserted on what the caller sees (the error, the message,
  * the token set, the form the endpoint received). Written against the survivors of a mutation run.
  */
+import axios, { AxiosError } from 'axios';
 import nock from 'nock';
-import { oauth2, ReauthorizationRequiredError, RefreshFailedError, type RefreshContext, type TokenSet } from '../lib';
-import { retryAfterMs } from '../lib/oauth2/token-response';
+import { attachTokenRefresh, oauth2, ReauthorizationRequiredError, RefreshFailedError, type RefreshContext, type TokenSet } from '../lib';
+import { parseTokenResponse, retryAfterMs } from '../lib/oauth2/token-response';
 
 const TOKEN_HOST = 'https://auth.example.com';
 const tokenUrl = `${TOKEN_HOST}/oauth/token`;
@@ -173,9 +174,8 @@ describe('what the endpoint answers', () => {
     await expect(refreshGrant()(context())).resolves.toMatchObject({ accessToken: 'x' });
   });
 
-  it('status 199 is a failure, even with a token in the body', async () => {
+  it('status 199 is a failure, even with a token in the body', () => {
     // nock cannot send a 1xx final status; parse the answer the way requestToken does.
-    const { parseTokenResponse } = await import('../lib/oauth2/token-response');
     expect(() => parseTokenResponse(199, '{"access_token":"x"}', 'acct-1', tokenUrl)).toThrow(RefreshFailedError);
   });
 
@@ -191,7 +191,6 @@ describe('what the endpoint answers', () => {
   });
 
   it('an httpClient whose own interceptor leaves no body: reported as an empty answer', async () => {
-    const { default: axios } = await import('axios');
     const client = axios.create();
     client.interceptors.response.use((response) => ({ ...response, data: undefined }));
     endpoint(200, { access_token: 'x' });
@@ -201,7 +200,6 @@ describe('what the endpoint answers', () => {
   });
 
   it('an ERR_BAD_RESPONSE that is not about size is "could not be reached", not "too large"', async () => {
-    const { default: axios, AxiosError } = await import('axios');
     const client = axios.create({
       adapter: async (config) => {
         throw new AxiosError('stream has been aborted', 'ERR_BAD_RESPONSE', config);
@@ -212,8 +210,6 @@ describe('what the endpoint answers', () => {
   });
 
   it('the token request is never given a token by a plugin attached to the httpClient', async () => {
-    const { default: axios } = await import('axios');
-    const { attachTokenRefresh } = await import('../lib');
     const client = axios.create({ baseURL: TOKEN_HOST });
     const handle = attachTokenRefresh(client, { refresh: async () => ({ accessToken: 'at_plugin' }) });
     try {

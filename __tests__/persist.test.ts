@@ -206,13 +206,20 @@ it('a process that reloads a lost token it can use still holds the fleet back wh
 });
 
 describe('close() and pending saves', () => {
-  it('makes one last attempt at a save waiting to be retried, and close() resolves after it landed', async () => {
+  /** A seeded worker whose next refresh's save fails `failures` times; the refresh has happened. */
+  async function refreshedWithFailingSave(failures: number, onFailure?: (attempt: number) => void) {
     const table = new CredentialsTable();
     const { api, handle } = worker(table);
+    if (onFailure !== undefined) handle.events.on('persist-failed', (event) => onFailure(event.attempt));
     await handle.setToken(servers.provider.authorize());
-    table.failNextSaves = 1; // the refresh's save fails; its retry would come ~1 s later
+    table.failNextSaves = failures;
     servers.provider.revokeAccessTokens();
     await api.get('/api/x');
+    return { table, handle };
+  }
+
+  it('makes one last attempt at a save waiting to be retried, and close() resolves after it landed', async () => {
+    const { table, handle } = await refreshedWithFailingSave(1); // its retry would come ~1 s later
     expect(table.version()).toBe(1);
 
     const started = Date.now();
@@ -222,15 +229,9 @@ describe('close() and pending saves', () => {
     expect(Date.now() - started).toBeLessThan(700); // the last attempt ran at once, not at the retry time
   });
 
-  it('waits for a save already running, and retries nothing after close()', async () => {
-    const table = new CredentialsTable();
-    const { api, handle } = worker(table);
-    await handle.setToken(servers.provider.authorize());
-    table.failNextSaves = 100;
-    servers.provider.revokeAccessTokens();
+  it('waits for its last attempt, and retries nothing after close()', async () => {
     const failures: number[] = [];
-    handle.events.on('persist-failed', (event) => failures.push(event.attempt));
-    await api.get('/api/x');
+    const { table, handle } = await refreshedWithFailingSave(100, (attempt) => failures.push(attempt));
     expect(failures).toEqual([1]);
 
     table.latencyMs = 200; // the last attempt takes a while: close() must wait for it
@@ -244,12 +245,7 @@ describe('close() and pending saves', () => {
   });
 
   it('joins a retry already running instead of saving the same version twice', async () => {
-    const table = new CredentialsTable();
-    const { api, handle } = worker(table);
-    await handle.setToken(servers.provider.authorize());
-    table.failNextSaves = 1;
-    servers.provider.revokeAccessTokens();
-    await api.get('/api/x'); // saves started: the seed's, the refresh's (failed)
+    const { table, handle } = await refreshedWithFailingSave(1); // saves started: the seed's, the refresh's (failed)
     table.latencyMs = 400;
     while (table.savesStarted < 3) await sleep(10); // the retry is on its way to the table
 
@@ -260,12 +256,7 @@ describe('close() and pending saves', () => {
   });
 
   it('a newer version supersedes a save still being retried: only the newer one lands', async () => {
-    const table = new CredentialsTable();
-    const { api, handle } = worker(table);
-    await handle.setToken(servers.provider.authorize());
-    table.failNextSaves = 1;
-    servers.provider.revokeAccessTokens();
-    await api.get('/api/x'); // version 2: its save failed, retry pending
+    const { table, handle } = await refreshedWithFailingSave(1); // version 2: its save failed, retry pending
     await handle.setToken(servers.provider.authorize()); // version 3 saved at once
     await sleep(1_600); // past the retry time of version 2
 

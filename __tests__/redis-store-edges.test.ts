@@ -94,7 +94,7 @@ describe('change notices', () => {
     const seen: Array<[string, number | undefined]> = [];
     const unsubscribe = store.subscribe((key, version) => seen.push([key, version]));
     try {
-      await until(() => false, 100); // let the subscription reach Redis
+      await sleep(100); // let the subscription reach Redis
       for (const junk of ['not json', 'null', '{"key":1,"version":2}', '{"key":"a","version":"2"}', '{"key":"a"}']) {
         await raw.call('PUBLISH', 'notices:token-written', junk);
       }
@@ -118,7 +118,7 @@ describe('change notices', () => {
     const second: number[] = [];
     const leaveFirst = store.subscribe((_key, version) => first.push(version ?? -1));
     const leaveSecond = store.subscribe((_key, version) => second.push(version ?? -1));
-    await until(() => false, 100);
+    await sleep(100); // let the subscription reach Redis
     expect(await subscribers()).toBe(1);
 
     leaveFirst();

@@ -11,6 +11,7 @@ import {
   StoreUnavailableError,
   type TokenPersistence,
   type TokenRefreshHandle,
+  type TokenRefreshOptions,
   type TokenSet,
   type TokenStore,
 } from '../lib';
@@ -21,7 +22,7 @@ afterEach(() => {
   for (const handle of handles.splice(0)) handle.detach();
 });
 
-function attach(options: Partial<Parameters<typeof attachTokenRefresh>[1]> & { refresh?: Parameters<typeof attachTokenRefresh>[1]['refresh'] }): TokenRefreshHandle {
+function attach(options: Partial<TokenRefreshOptions>): TokenRefreshHandle {
   const handle = attachTokenRefresh(axios.create({ baseURL: 'https://api.example.com' }), {
     refresh: async () => ({ accessToken: `at_refreshed-${Date.now()}`, refreshToken: 'rt_next', expiresIn: 3600 }),
     ...options,
