@@ -54,6 +54,7 @@ describe('replay', () => {
     const error = await h.client.post('/upload', Readable.from(['chunk-1', 'chunk-2'])).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(UnreplayableRequestError);
+    expect((error as Error).message).toMatch(/request body is a stream that was consumed by the first send; send the request again with a new stream/);
     expect(h.api.requests).toHaveLength(1);
     expect(h.api.requests[0]?.body).toBe('chunk-1chunk-2');
     await sleep(20);
@@ -69,6 +70,35 @@ describe('replay', () => {
 
     await expect(h.client.post('/upload', form, { headers: form.getHeaders() })).rejects.toBeInstanceOf(UnreplayableRequestError);
     expect(h.api.requests).toHaveLength(1);
+  });
+
+  it('refuses to replay a web ReadableStream body too (fetch adapter)', async () => {
+    const h = await harness();
+    await seedRejected(h);
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('web-chunk'));
+        controller.close();
+      },
+    });
+
+    const error = await h.client.post('/upload', body, { adapter: 'fetch', headers: { 'content-type': 'application/octet-stream' } }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(UnreplayableRequestError);
+    expect(h.api.requests).toHaveLength(1);
+  });
+
+  it.each([
+    ['a null body', null, ''],
+    ['a Buffer body', Buffer.from('raw-bytes'), 'raw-bytes'],
+  ])('replays a request with %s (only streams are consumed by a send)', async (_case, data, received) => {
+    const h = await harness();
+    await seedRejected(h);
+
+    const response = await h.client.post('/events', data, { headers: { 'content-type': 'application/octet-stream' } });
+
+    expect(response.status).toBe(200);
+    expect(h.api.requests.map((r) => r.body)).toEqual([received, received]);
   });
 
   it('classifies fulfilled responses too: a Slack-style HTTP 200 ok:false is refreshed and replayed', async () => {
