@@ -84,6 +84,61 @@ describe(`the token reaches allowed origins only (axios ${axios.VERSION})`, () =
     expect(refreshes).toBe(0);
   });
 
+  describe('allowAbsoluteUrls: false, judged on every axios version', () => {
+    // Each instance allows api.test only; its baseURL may point elsewhere.
+    async function withBase(baseURL: string, defaults: CreateAxiosDefaults = {}): Promise<AxiosInstance> {
+      const instance = axios.create({ baseURL, lookup: testLookup, ...defaults } as CreateAxiosDefaults);
+      const handle = attachTokenRefresh(instance, { refresh: async () => ({ accessToken: ACCESS_TOKEN, expiresIn: 3600 }), origins: [hosts.origin('api.test')] });
+      handles.push(handle);
+      await handle.setToken({ accessToken: ACCESS_TOKEN, expiresIn: 3600 });
+      return instance;
+    }
+    const tokensAt = (host: string): unknown[] => hosts.to(host).map((r) => r.headers.authorization);
+
+    it('withholds it from an allowed absolute URL when the baseURL it may be joined to is foreign', async () => {
+      const api = await withBase(hosts.origin('evil.test'), { allowAbsoluteUrls: false } as CreateAxiosDefaults);
+
+      await settle(api.get(`${hosts.origin('api.test')}/me`));
+
+      // ≥ 1.8.2 joins it to evil.test; older versions call api.test. Neither gets the token.
+      expect(hosts.requests).toHaveLength(1);
+      expect(leaks()).toEqual([]);
+      expect(tokensAt('api.test')).toEqual(hosts.to('api.test').map(() => undefined));
+    });
+
+    it('sends it to an allowed absolute URL when absolute URLs are allowed, whatever the baseURL', async () => {
+      const api = await withBase(hosts.origin('evil.test'));
+
+      await api.get(`${hosts.origin('api.test')}/me`);
+
+      expect(tokensAt('api.test')).toEqual([`Bearer ${ACCESS_TOKEN}`]);
+    });
+
+    it('sends it when both the baseURL and the absolute URL are allowed', async () => {
+      const api = await withBase(hosts.origin('api.test'), { allowAbsoluteUrls: false } as CreateAxiosDefaults);
+
+      await api.get(`${hosts.origin('api.test')}/me`);
+
+      expect(tokensAt('api.test')).toEqual([`Bearer ${ACCESS_TOKEN}`]);
+    });
+
+    it('sends it to an allowed absolute URL when the baseURL is empty (nothing to join to)', async () => {
+      const api = await withBase('', { allowAbsoluteUrls: false } as CreateAxiosDefaults);
+
+      await api.get(`${hosts.origin('api.test')}/me`);
+
+      expect(tokensAt('api.test')).toEqual([`Bearer ${ACCESS_TOKEN}`]);
+    });
+
+    it('sends it to a URL object that points at an allowed origin (axios sends it where it points)', async () => {
+      const api = await withBase('');
+
+      await api.request({ url: new URL(`${hosts.origin('api.test')}/me`) as unknown as string });
+
+      expect(tokensAt('api.test')).toEqual([`Bearer ${ACCESS_TOKEN}`]);
+    });
+  });
+
   describe('a token copied from an earlier request', () => {
     let api: AxiosInstance;
     let earlier: AxiosResponse;
@@ -170,6 +225,16 @@ it("decides whether a URL is absolute exactly as axios' own test does", () => {
   const axiosTest = (url: string) => /^([a-z][a-z\d+\-.]*:)?\/\//i.test(url);
   const urlish = fc.stringMatching(/^[a-zA-Z0-9+\-.:/@?#\\ ]{0,12}$/);
   fc.assert(fc.property(urlish, (url) => isAbsoluteUrl(url) === axiosTest(url)), { numRuns: 20_000 });
+  // Every string of up to three characters from the ones at the edges of each character class,
+  // with each ending that matters: exhaustive where random strings rarely reach (`a0://x`, `Z://x`).
+  const edges = ['/', '0', '9', ':', '@', 'A', 'Z', '[', '`', 'a', 'z', '{', '+', '-', '.', ',', '*'];
+  let prefixes = [''];
+  for (let length = 0, layer = ['']; length < 3; length++) {
+    layer = layer.flatMap((prefix) => edges.map((c) => prefix + c));
+    prefixes = prefixes.concat(layer);
+  }
+  const disagreements = prefixes.flatMap((prefix) => ['', '//', '//x', ':', '://x', '/x'].map((end) => prefix + end)).filter((url) => isAbsoluteUrl(url) !== axiosTest(url));
+  expect(disagreements).toEqual([]);
   for (const url of ['', '/', '//', '///x', 'http://x', 'HTTP://x', 'a+b-c.d://x', '1http://x', 'http:/x', 'http:x', ':/', '://x', 'h://', 'x:', '/path', 'path']) {
     expect([url, isAbsoluteUrl(url)]).toEqual([url, axiosTest(url)]);
   }

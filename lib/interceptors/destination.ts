@@ -19,7 +19,7 @@ export function isAbsoluteUrl(url: string): boolean {
       }
       if (!(isLetter(code) || (code >= 48 && code <= 57) || code === 43 /* + */ || code === 45 /* - */ || code === 46 /* . */)) return false;
     }
-    if (url.charCodeAt(index - 1) !== 58) return false;
+    // No `:` found: `index` is past the end, so the `//` test below fails.
   }
   return url.charCodeAt(index) === 47 && url.charCodeAt(index + 1) === 47;
 }
