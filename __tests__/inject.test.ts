@@ -148,6 +148,31 @@ describe('per-tenant keys', () => {
   });
 });
 
+describe('the hot path', () => {
+  it.each([
+    ['a valid cached token', {}],
+    ['a tokenFlight.skip request', { tokenFlight: { skip: true } }],
+  ])('hands %s to the adapter before get() returns: no promise, no tick of waiting', async (_case, config) => {
+    const sent: unknown[] = [];
+    const instance = axios.create({
+      baseURL: 'https://api.example.com',
+      adapter: async (request) => {
+        sent.push(request.headers.get('Authorization'));
+        return { data: {}, status: 200, statusText: 'OK', headers: {}, config: request };
+      },
+    });
+    const handle = attachTokenRefresh(instance, { refresh: async () => ({ accessToken: 'unused' }) });
+    await handle.setToken({ accessToken: 'cached', expiresIn: 3600 });
+
+    const pending = instance.get('/me', config);
+    const sentSynchronously = [...sent];
+    await pending;
+    handle.detach();
+
+    expect(sentSynchronously).toEqual(['tokenFlight' in config ? undefined : 'Bearer cached']);
+  });
+});
+
 describe('handle', () => {
   it('getToken refreshes a missing token; setToken seeds one; invalidate forces the next use to refresh, keeping the refresh token', async () => {
     const h = await harness();

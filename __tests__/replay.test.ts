@@ -5,6 +5,8 @@ import { MatcherError, ReplayLimitError, UnreplayableRequestError, type Matcher 
 import { closeAll, harness, seedAccepted, seedRejected, sleep } from './helpers/setup';
 import { bearer } from './helpers/token-authority';
 
+const hasFetchAdapter = Number(axios.VERSION.split('.')[1]) >= 7;
+
 afterEach(closeAll);
 
 describe('replay', () => {
@@ -72,7 +74,8 @@ describe('replay', () => {
     expect(h.api.requests).toHaveLength(1);
   });
 
-  it('refuses to replay a web ReadableStream body too (fetch adapter)', async () => {
+  // axios < 1.7 has no fetch adapter, and its http adapter cannot send a web stream.
+  (hasFetchAdapter ? it : it.skip)('refuses to replay a web ReadableStream body too (fetch adapter)', async () => {
     const h = await harness();
     await seedRejected(h);
     const body = new ReadableStream<Uint8Array>({

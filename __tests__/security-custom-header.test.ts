@@ -169,6 +169,22 @@ describe(`inject through redirects (axios ${axios.VERSION})`, () => {
     expect(hosts.to('api.test').map((r) => r.headers['x-shopify-access-token'])).toEqual([ACCESS_TOKEN, ACCESS_TOKEN]);
   });
 
+  it("http adapter: the caller's own headers follow a redirect to another origin; only the token is removed", async () => {
+    const client = await attached(hosts.origin('api.test'), { header: HEADER, scheme: null }, { lookup: testLookup } as CreateAxiosDefaults);
+
+    await settle(client.get('/to-other-domain', { headers: { 'X-Trace': 'trace-1' } }));
+
+    expect(hosts.to('evil.test').map((r) => [r.headers['x-trace'], r.headers['x-shopify-access-token']])).toEqual([['trace-1', undefined]]);
+  });
+
+  it("http adapter: a value of the caller's own under that header name is theirs to send anywhere (only the plugin's tokens are removed)", async () => {
+    const client = await attached(hosts.origin('api.test'), { header: HEADER, scheme: null }, { lookup: testLookup } as CreateAxiosDefaults);
+
+    await settle(client.get('/to-other-domain', { headers: { [HEADER]: 'callers-own-value' }, tokenFlight: { skip: true } }));
+
+    expect(hosts.to('evil.test').map((r) => r.headers['x-shopify-access-token'])).toEqual(['callers-own-value']);
+  });
+
   (hasFetchAdapter ? it : it.skip)('fetch adapter: the redirect is not followed (fetch would carry the header anywhere); the 3xx is the answer', async () => {
     const client = await attached(`http://127.0.0.1:${hosts.port}`, { header: HEADER, scheme: null }, { adapter: 'fetch' } as CreateAxiosDefaults);
 
@@ -176,6 +192,15 @@ describe(`inject through redirects (axios ${axios.VERSION})`, () => {
 
     expect(hosts.to('localhost')).toHaveLength(0);
     expect(tokenSeenBy('localhost')).toBe(false);
+    expect((result as { status?: number }).status).toBe(302);
+  });
+
+  (hasFetchAdapter ? it : it.skip)("fetch adapter named first in a list (['fetch', 'http']): the redirect is not followed either", async () => {
+    const client = await attached(`http://127.0.0.1:${hosts.port}`, { header: HEADER, scheme: null }, { adapter: ['fetch', 'http'] } as CreateAxiosDefaults);
+
+    const result = await settle(client.get('/to-localhost', { validateStatus: () => true }));
+
+    expect(hosts.to('localhost')).toHaveLength(0);
     expect((result as { status?: number }).status).toBe(302);
   });
 

@@ -169,6 +169,25 @@ describe(`the token reaches allowed origins only (axios ${axios.VERSION})`, () =
       expect(hosts.to('api.test')[1]?.headers.authorization).toBeUndefined();
     });
 
+    it.each([
+      ['a single transformRequest function', { transformRequest: (data: unknown) => data }],
+      ['an empty transformRequest list', { transformRequest: [] }],
+    ])('is stripped from a request to another origin made with %s', async (_case, config) => {
+      await settle(api.get(`${hosts.origin('evil.test')}/x`, { headers: earlier.config.headers, ...config }));
+
+      expect(hosts.to('evil.test')).toHaveLength(1);
+      expect(leaks()).toEqual([]);
+    });
+
+    it('is stripped on an instance created with an empty transformRequest list', async () => {
+      const bare = await attached({ transformRequest: [] });
+
+      await settle(bare.get(`${hosts.origin('evil.test')}/x`, { headers: earlier.config.headers }));
+
+      expect(hosts.to('evil.test')).toHaveLength(1);
+      expect(leaks()).toEqual([]);
+    });
+
     it("leaves a caller's own, unrelated Authorization header alone", async () => {
       await settle(api.get(`${hosts.origin('evil.test')}/x`, { headers: { Authorization: 'Bearer the-callers-own-github-token' } }));
 
@@ -199,6 +218,24 @@ describe(`the token reaches allowed origins only (axios ${axios.VERSION})`, () =
       // evil.test's 401 is not ours to act on: it comes back as is, and nothing was refreshed.
       expect(axios.isAxiosError(result) && result.response?.status).toBe(401);
       expect(refreshes).toBe(0);
+    });
+
+    it('the withheld token is logged as a warning, with the key and no token', async () => {
+      const warnings: unknown[][] = [];
+      const logger = { debug: () => undefined, info: () => undefined, warn: (...args: unknown[]) => warnings.push(args), error: () => undefined };
+      const instance = axios.create({ baseURL: `${hosts.origin('api.test')}/v1`, lookup: testLookup } as CreateAxiosDefaults);
+      instance.interceptors.request.use((config) => {
+        config.baseURL = hosts.origin('evil.test');
+        return config;
+      });
+      const handle = attachTokenRefresh(instance, { refresh: async () => ({ accessToken: ACCESS_TOKEN }), logger, key: 'crm' });
+      handles.push(handle);
+      await handle.setToken({ accessToken: ACCESS_TOKEN, expiresIn: 3600 });
+
+      await settle(instance.get('/me'));
+
+      expect(leaks()).toEqual([]);
+      expect(warnings).toEqual([[{ key: 'crm' }, 'axios-token-flight: withheld the token: the request was pointed at another origin after it was injected']]);
     });
 
     it('a transformRequest that rewrites the URL cannot carry the token either', async () => {

@@ -4,7 +4,7 @@
  * `Authorization` for a subdomain on the same port) and, where axios has it, the fetch adapter.
  */
 import { randomBytes } from 'node:crypto';
-import axios, { type AxiosInstance, type CreateAxiosDefaults } from 'axios';
+import axios, { type AxiosInstance, type AxiosRequestConfig, type CreateAxiosDefaults } from 'axios';
 import { attachTokenRefresh, type TokenRefreshHandle } from '../lib';
 import { startVirtualHosts, testLookup, type VirtualHosts } from './helpers/virtual-hosts';
 
@@ -109,6 +109,15 @@ describe(`redirects (axios ${axios.VERSION}, http adapter)`, () => {
     expect(seen).toEqual([`http://evil.api.test:${hosts.port}/collect`, `per-request http://evil.api.test:${hosts.port}/collect`]);
     expect(tokenSeenBy('evil.api.test')).toBe(false);
   });
+
+  it('guard a request whose own beforeRedirect is null', async () => {
+    const api = await attached(hosts.origin('api.test'));
+
+    await settle(api.get('/to-subdomain', { beforeRedirect: null } as unknown as AxiosRequestConfig));
+
+    expect(hosts.to('evil.api.test')).toHaveLength(1);
+    expect(tokenSeenBy('evil.api.test')).toBe(false);
+  });
 });
 
 describe('detach()', () => {
@@ -123,6 +132,16 @@ describe('detach()', () => {
 
     expect(instance.defaults.transformRequest).toEqual(transformsBefore);
     expect(instance.defaults.beforeRedirect).toBe(callersHook);
+  });
+
+  it('leaves no beforeRedirect behind on an instance that had none', () => {
+    const instance = axios.create({ baseURL: hosts.origin('api.test') });
+    const handle = attachTokenRefresh(instance, { refresh: async () => ({ accessToken: ACCESS_TOKEN }) });
+    expect(instance.defaults.beforeRedirect).toBeInstanceOf(Function);
+
+    handle.detach();
+
+    expect(instance.defaults.beforeRedirect).toBeUndefined();
   });
 });
 

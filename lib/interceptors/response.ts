@@ -93,7 +93,7 @@ async function prepareReplay(
 ): Promise<void> {
   const { options, coordinator, events, stats } = context;
   const { key, sentVersion } = state;
-  const cause = error === undefined ? undefined : context.redact(error, key);
+  const cause = context.redact(error, key);
 
   if (verdict === 'reauthorize') {
     throw new ReauthorizationRequiredError(

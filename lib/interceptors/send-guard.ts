@@ -139,7 +139,7 @@ export function createSendGuard({ origins, secrets, logger, injection }: SendGua
       const last = transforms[transforms.length - 1] as RequestTransform | undefined;
       if (last === installed && last !== undefined) return;
       if (last === undefined) transforms.push(transform);
-      else if (!originalOf.has(last)) transforms[transforms.length - 1] = withGuard(last);
+      else transforms[transforms.length - 1] = withGuard(last);
     } else {
       config.transformRequest = (typeof transforms === 'function' ? withGuard(transforms as RequestTransform) : [transform]) as NonNullable<
         AxiosRequestConfig['transformRequest']
@@ -188,13 +188,9 @@ function usesFetch(config: InternalAxiosRequestConfig): boolean {
   return adapter === 'fetch' || (Array.isArray(adapter) && adapter[0] === 'fetch');
 }
 
-/** follow-redirects hands the next hop's URL as `href` (or its parts). */
+/** follow-redirects hands the next hop's URL as `href` (spread from the URL it resolved); without one, fail closed. */
 function isAllowedRedirect(options: Record<string, unknown>, origins: ReadonlySet<string>): boolean {
-  const { href, protocol, hostname, port } = options;
-  const target =
-    typeof href === 'string'
-      ? href
-      : `${String(protocol)}//${String(hostname)}${port === undefined || port === null || port === '' ? '' : `:${String(port)}`}`;
-  const origin = originOf(target);
+  const { href } = options;
+  const origin = typeof href === 'string' ? originOf(href) : undefined;
   return origin !== undefined && origins.has(origin);
 }
