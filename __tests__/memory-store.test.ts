@@ -32,6 +32,7 @@ describe('the shipped contract suite', () => {
 
   it('catches a store whose compare-and-set ignores the lock', async () => {
     expect(await failures(() => new UnfencedStore())).toEqual([
+      'holds a lock only until it expires: its owner can then neither write nor release it',
       'fences a writer whose lock expired and was taken by another owner',
       'refuses a write without the lock, even with the right version',
     ]);

@@ -69,6 +69,16 @@ const CASES: ReadonlyArray<readonly [string, Body]> = [
     },
   ],
   [
+    'holds a lock only until it expires: its owner can then neither write nor release it',
+    async (store, key) => {
+      assert.equal(await store.acquireLock(key, 'owner-a', 50), true);
+      await sleep(120);
+      assert.equal(await store.compareAndSet(key, token(1), 0, 'owner-a'), false);
+      assert.equal(await store.releaseLock(key, 'owner-a'), false);
+      assert.equal(await store.get(key), null);
+    },
+  ],
+  [
     'refuses a write whose expected version is stale, and changes nothing',
     async (store, key) => {
       await store.acquireLock(key, 'owner-a', 5_000);
