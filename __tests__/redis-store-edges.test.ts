@@ -156,6 +156,18 @@ describe('a server that does not answer', () => {
   });
 });
 
+describe('command timeouts', () => {
+  it('are cleared once Redis answers: commands leave no timer behind', async () => {
+    const store = new RedisTokenStore(client, { prefix: 'timers', commandTimeoutMs: 60_000 });
+    const timers = (): number => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
+    const before = timers();
+
+    for (let i = 0; i < 20; i++) await store.get('k');
+
+    expect(timers()).toBeLessThanOrEqual(before);
+  });
+});
+
 describe('options', () => {
   it.each([
     ['options null', null, /`options` must be an object/],

@@ -66,6 +66,11 @@ describe('JSON codec', () => {
     }
   });
 
+  it.each(['issuedAt', 'expiresAt'])('refuses an infinite %s (JSON reads 1e999 as Infinity)', (field) => {
+    const text = `{"accessToken":"at_x","version":1,"issuedAt":1,"${field}":1e999}`;
+    expect(decodeError(() => codec.decode(text, 'p:{k}:token', 1)).message).toBe('the token set at p:{k}:token does not have the expected shape');
+  });
+
   it('says so when a value is not JSON', () => {
     expect(decodeError(() => codec.decode('{"accessToken":', 'p:{k}:token', 1)).message).toBe('the token set at p:{k}:token is not valid JSON');
   });

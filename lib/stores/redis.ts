@@ -121,7 +121,8 @@ export class RedisTokenStore implements TokenStore {
 
   async getRefreshFailure(key: string): Promise<RefreshFailureRecord | null> {
     const reply = await this.#command('GET', this.failureKey(key));
-    return reply === null || reply === undefined ? null : parseFailure(String(reply));
+    // No record: GET answers null, which parses as JSON null — not a record, like any junk.
+    return parseFailure(String(reply));
   }
 
   async setRefreshFailure(key: string, record: RefreshFailureRecord | null): Promise<void> {
@@ -163,7 +164,7 @@ export class RedisTokenStore implements TokenStore {
     // (the command path reports outages), but an 'error' event without a listener would crash.
     subscriber.on('error', () => undefined);
     subscriber.on('message', (channel, message) => {
-      if (channel !== this.#channel) return;
+      // Only our channel: this connection is ours and subscribes to nothing else.
       const notice = parseNotice(message);
       if (notice === undefined) return;
       for (const listener of this.#listeners) listener(notice.key, notice.version);
@@ -199,12 +200,12 @@ const MAX_ENTRY_TTL_MS = 10 * 365 * 24 * 60 * 60 * 1000;
 /** A failure record as written by `setRefreshFailure`; anything else reads as none (it is only a hint to hold back). */
 function parseFailure(text: string): RefreshFailureRecord | null {
   try {
-    const value = JSON.parse(text) as Partial<Record<keyof RefreshFailureRecord, unknown>>;
+    const value = JSON.parse(text) as Partial<Record<keyof RefreshFailureRecord, unknown>> | null;
     const valid =
+      value !== null &&
       (value.kind === 'backoff' || value.kind === 'reauthorize') &&
       Number.isInteger(value.version) && Number.isInteger(value.attempts) &&
-      typeof value.until === 'number' && Number.isFinite(value.until) &&
-      typeof value.rememberUntil === 'number' && Number.isFinite(value.rememberUntil);
+      Number.isFinite(value.until) && Number.isFinite(value.rememberUntil);
     return valid ? (value as RefreshFailureRecord) : null;
   } catch {
     return null;

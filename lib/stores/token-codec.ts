@@ -99,11 +99,12 @@ function parse(text: string, storageKey: string): unknown {
 function validated(value: unknown, storageKey: string): TokenSet {
   const token = value as Partial<Record<keyof TokenSet, unknown>> | null;
   const valid =
-    typeof token === 'object' && token !== null &&
+    token !== null &&
     typeof token.accessToken === 'string' && /^[\x21-\x7e]+$/.test(token.accessToken) &&
     Number.isInteger(token.version) && (token.version as number) > 0 &&
-    typeof token.issuedAt === 'number' && Number.isFinite(token.issuedAt) &&
-    (token.expiresAt === undefined || token.expiresAt === null || (typeof token.expiresAt === 'number' && Number.isFinite(token.expiresAt))) &&
+    // Number.isFinite is false for anything but a finite number (no coercion): no typeof needed.
+    Number.isFinite(token.issuedAt) &&
+    (token.expiresAt === undefined || token.expiresAt === null || Number.isFinite(token.expiresAt)) &&
     (token.rotatesRefreshToken === undefined || typeof token.rotatesRefreshToken === 'boolean') &&
     (token.extra === undefined || isStoredExtra(token.extra));
   if (!valid) throw new TokenDecodeError(`the token set at ${storageKey} does not have the expected shape`);

@@ -150,7 +150,9 @@ const CASES: ReadonlyArray<readonly [string, Body]> = [
       const notices: Array<[string, number | undefined]> = [];
       const unsubscribe = store.subscribe((k, v) => notices.push([k, v]));
       try {
-        await sleep(50);
+        // A notice published before the subscription reaches the server is lost (they are hints);
+        // a Cluster subscriber first discovers the nodes, which takes longer than one round trip.
+        await sleep(300);
         await store.acquireLock(key, 'owner-a', 5_000);
         await store.compareAndSet(key, token(1), 0, 'owner-a');
         const deadline = Date.now() + 2_000;
