@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import axios, { type AxiosInstance, type AxiosResponse, type CreateAxiosDefaults } from 'axios';
 import fc from 'fast-check';
-import { attachTokenRefresh, type TokenRefreshHandle } from '../lib';
+import { attachTokenRefresh, type TokenRefreshHandle, type TokenRefreshOptions } from '../lib';
 import { isAbsoluteUrl } from '../lib/interceptors/destination';
 import { startVirtualHosts, testLookup, type VirtualHosts } from './helpers/virtual-hosts';
 
@@ -28,7 +28,11 @@ afterEach(async () => {
   await hosts.close();
 });
 
-async function attached(defaults: CreateAxiosDefaults = {}, before?: (instance: AxiosInstance) => void): Promise<AxiosInstance> {
+async function attached(
+  defaults: CreateAxiosDefaults = {},
+  before?: (instance: AxiosInstance) => void,
+  options: Partial<TokenRefreshOptions> = {},
+): Promise<AxiosInstance> {
   const instance = axios.create({ baseURL: `${hosts.origin('api.test')}/v1`, lookup: testLookup, ...defaults } as CreateAxiosDefaults);
   before?.(instance);
   const handle = attachTokenRefresh(instance, {
@@ -36,6 +40,7 @@ async function attached(defaults: CreateAxiosDefaults = {}, before?: (instance: 
       refreshes += 1;
       return { accessToken: ACCESS_TOKEN, expiresIn: 3600 };
     },
+    ...options,
   });
   handles.push(handle);
   await handle.setToken({ accessToken: ACCESS_TOKEN, refreshToken: `rt_${randomBytes(24).toString('base64url')}`, expiresIn: 3600 });
@@ -86,13 +91,8 @@ describe(`the token reaches allowed origins only (axios ${axios.VERSION})`, () =
 
   describe('allowAbsoluteUrls: false, judged on every axios version', () => {
     // Each instance allows api.test only; its baseURL may point elsewhere.
-    async function withBase(baseURL: string, defaults: CreateAxiosDefaults = {}): Promise<AxiosInstance> {
-      const instance = axios.create({ baseURL, lookup: testLookup, ...defaults } as CreateAxiosDefaults);
-      const handle = attachTokenRefresh(instance, { refresh: async () => ({ accessToken: ACCESS_TOKEN, expiresIn: 3600 }), origins: [hosts.origin('api.test')] });
-      handles.push(handle);
-      await handle.setToken({ accessToken: ACCESS_TOKEN, expiresIn: 3600 });
-      return instance;
-    }
+    const withBase = (baseURL: string, defaults: CreateAxiosDefaults = {}): Promise<AxiosInstance> =>
+      attached({ baseURL, ...defaults } as CreateAxiosDefaults, undefined, { origins: [hosts.origin('api.test')] });
     const tokensAt = (host: string): unknown[] => hosts.to(host).map((r) => r.headers.authorization);
 
     it('withholds it from an allowed absolute URL when the baseURL it may be joined to is foreign', async () => {
@@ -223,16 +223,17 @@ describe(`the token reaches allowed origins only (axios ${axios.VERSION})`, () =
     it('the withheld token is logged as a warning, with the key and no token', async () => {
       const warnings: unknown[][] = [];
       const logger = { debug: () => undefined, info: () => undefined, warn: (...args: unknown[]) => warnings.push(args), error: () => undefined };
-      const instance = axios.create({ baseURL: `${hosts.origin('api.test')}/v1`, lookup: testLookup } as CreateAxiosDefaults);
-      instance.interceptors.request.use((config) => {
-        config.baseURL = hosts.origin('evil.test');
-        return config;
-      });
-      const handle = attachTokenRefresh(instance, { refresh: async () => ({ accessToken: ACCESS_TOKEN }), logger, key: 'crm' });
-      handles.push(handle);
-      await handle.setToken({ accessToken: ACCESS_TOKEN, expiresIn: 3600 });
+      const api = await attached(
+        {},
+        (instance) =>
+          instance.interceptors.request.use((config) => {
+            config.baseURL = hosts.origin('evil.test');
+            return config;
+          }),
+        { logger, key: 'crm' },
+      );
 
-      await settle(instance.get('/me'));
+      await settle(api.get('/me'));
 
       expect(leaks()).toEqual([]);
       expect(warnings).toEqual([[{ key: 'crm' }, 'axios-token-flight: withheld the token: the request was pointed at another origin after it was injected']]);
