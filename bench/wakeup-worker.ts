@@ -14,6 +14,7 @@ const handle = attachTokenRefresh(api, {
   key: (config) => String(config.headers.get('x-credential')),
   refresh: async () => {
     if (role === 'waiter') unexpectedRefreshes += 1;
+    else process.send?.({ locked: true }); // the lock is held while refresh runs
     await new Promise((resolve) => setTimeout(resolve, 100));
     return { accessToken: `fresh-${Math.random()}`, expiresIn: 3600 };
   },

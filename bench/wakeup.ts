@@ -24,9 +24,12 @@ export async function wakeup(redisUrl: string, iterations: number): Promise<Wake
   for (let i = 0; i < iterations; i += 1) {
     const key = `wake-${Date.now()}-${i}`;
     await seeder.setToken({ accessToken: 'stale', expiresIn: 3600 }, key);
-    const holderDone = nextMessage<{ at: number; error?: string }>(holder);
+    const holderLocked = nextMessage<{ locked?: true }>(holder, (message) => message.locked === true);
+    const holderDone = nextMessage<{ at: number; locked?: true; error?: string }>(holder, (message) => message.locked !== true);
     holder.send({ key });
-    await new Promise((resolve) => setTimeout(resolve, 30)); // the holder now has the lock
+    // Start the waiter only once the holder is inside its refresh (so it holds the lock); a fixed
+    // pause raced under load and let the waiter refresh first.
+    await Promise.race([holderLocked, holderDone]);
     const waiterDone = nextMessage<{ at: number; unexpectedRefreshes: number; error?: string }>(waiter);
     waiter.send({ key });
     const [h, w] = await Promise.all([holderDone, waiterDone]);
