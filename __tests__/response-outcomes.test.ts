@@ -3,11 +3,12 @@
  * the events with their payloads, the counters. Written against the survivors of a mutation run
  * over lib/interceptors: the behaviour tests elsewhere check the outcome, these pin its details.
  */
-import axios, { AxiosError, type AxiosResponse } from 'axios';
+import axios, { AxiosError, CanceledError, type AxiosResponse } from 'axios';
 import { Readable } from 'node:stream';
 import {
   MatcherError,
   ReauthorizationRequiredError,
+  RefreshFailedError,
   ReplayLimitError,
   TokenPropagationError,
   UnreplayableRequestError,
@@ -196,5 +197,18 @@ describe('responses that are not ours', () => {
 
     expect(axios.isCancel(await pending)).toBe(true);
     expect(h.handle.stats().failures).toBe(0);
+  });
+
+  it("a CanceledError thrown by the user's own token call is a RefreshFailedError, not the caller's cancel", async () => {
+    const cancelled = new CanceledError('token call aborted');
+    const h = await harness({ refresh: () => Promise.reject(cancelled) });
+    await seedRejected(h);
+
+    const error = await h.client.get('/x').catch((e: unknown) => e);
+
+    expect(axios.isCancel(error)).toBe(false);
+    expect(error).toBeInstanceOf(RefreshFailedError);
+    expect((error as RefreshFailedError).message).toBe('axios-token-flight: refresh() threw (CanceledError); see `cause`');
+    expect((error as RefreshFailedError).cause).toBe(cancelled);
   });
 });

@@ -45,11 +45,11 @@ export class KnownSecrets {
     return this.#byKey.get(key)?.slice().reverse() ?? [];
   }
 
-  /** Whether a header value carries one of our access tokens: `Scheme <token>` or the bare token. */
+  /** Whether a header value carries one of our access tokens: `Scheme <token>` or the bare token, spaces around it ignored. */
   isManagedHeaderValue(value: string): boolean {
     if (this.#accessTokens.has(value)) return true;
-    const space = value.indexOf(' ');
-    return space !== -1 && this.#accessTokens.has(value.slice(space + 1).trim());
+    // Without a space this is the whole value, trimmed (indexOf answers -1).
+    return this.#accessTokens.has(value.slice(value.indexOf(' ') + 1).trim());
   }
 
   #forget(secret: string): void {

@@ -34,7 +34,7 @@ export function backoffDelay(attempts: number, backoff: { initial: number; max: 
  * waiter the moment the token is written and polling only covers a lost notice: it starts at
  * 250 ms and backs off to 2 s, so P processes waiting on a refresh do not poll Redis while it runs.
  */
-export function pollDelay(attempt: number, random: () => number, changeNotices = false): number {
+export function pollDelay(attempt: number, random: () => number, changeNotices: boolean): number {
   const base = changeNotices ? Math.min(2_000, 250 * 2 ** attempt) : Math.min(250, 10 * 2 ** attempt);
   return Math.round(base * (0.5 + random()));
 }

@@ -1,4 +1,3 @@
-import { CanceledError } from 'axios';
 import { RefreshFailedError, TokenFlightError } from '../errors';
 import type { TokenRefreshOptions } from '../options';
 import { redactError, redactRequestBody } from '../redact';
@@ -39,12 +38,13 @@ export async function callRefresh(
   return { ...result.token, rotatesRefreshToken: result.token.refreshToken !== presented };
 }
 
-/** Any refresh failure becomes a typed error; anything we did not make ourselves becomes `RefreshFailedError`. */
+/**
+ * Any refresh failure becomes a typed error; anything we did not make ourselves becomes
+ * `RefreshFailedError` — a `CanceledError` from the user's own token call too, so the request that
+ * waited on it is not taken for one its caller cancelled (`axios.isCancel`).
+ */
 export function toRefreshError(error: unknown, key: string): TokenFlightError {
   if (error instanceof TokenFlightError) return error;
-  if (error instanceof CanceledError) {
-    return new RefreshFailedError('axios-token-flight: refresh was cancelled', { key });
-  }
   // The cause may be the user's own axios call to a token endpoint: its body holds the refresh
   // token and client secret, its headers Basic credentials.
   redactRequestBody(redactError(error));

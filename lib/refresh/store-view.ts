@@ -1,4 +1,4 @@
-import { RefreshFailedError, StoreUnavailableError } from '../errors';
+import { RefreshFailedError } from '../errors';
 import type { Logger, TokenSet } from '../types';
 import type { KnownSecrets } from './known-secrets';
 import { UNREADABLE, type StoreGuard, type StoreRead } from './store-guard';
@@ -59,8 +59,8 @@ export class StoreView {
     let written: boolean;
     try {
       written = await this.guard.compareAndSet(key, next, stored?.version ?? 0, owner);
-    } catch (error) {
-      if (!(error instanceof StoreUnavailableError)) throw error;
+    } catch {
+      // The guard answers every store failure as StoreUnavailableError ('fail' policy, or a value it cannot decode).
       this.cache.accept(key, next);
       this.guard.writeBackLater();
       this.logger?.warn({ key }, 'axios-token-flight: refreshed, but the store failed; keeping the new tokens in-process until it answers');

@@ -32,4 +32,9 @@ export class WakeUps {
   wakeAll(): void {
     for (const wakers of [...this.#wakers.values()]) for (const wake of [...wakers]) wake();
   }
+
+  /** Keys with a pause running: 0 when idle, or the map leaks one entry per credential ever waited on. */
+  get waitingKeys(): number {
+    return this.#wakers.size;
+  }
 }
