@@ -1,26 +1,7 @@
 import axios from 'axios';
-import { attachTokenRefresh, MemoryTokenStore, oauth2, type TokenSet, type TokenStore } from '../lib';
+import { attachTokenRefresh, MemoryTokenStore, oauth2, type TokenStore } from '../lib';
 import { startFakeProvider, type FakeProvider } from '../lib/testing';
-
-/** A store whose backend can lose everything (a Redis without persistence, restarted). */
-class ForgetfulStore implements TokenStore {
-  #inner = new MemoryTokenStore();
-  forget(): void {
-    this.#inner = new MemoryTokenStore();
-  }
-  get(key: string) {
-    return this.#inner.get(key);
-  }
-  compareAndSet(key: string, next: TokenSet, expected: number, owner: string) {
-    return this.#inner.compareAndSet(key, next, expected, owner);
-  }
-  acquireLock(key: string, owner: string, ttl: number) {
-    return this.#inner.acquireLock(key, owner, ttl);
-  }
-  releaseLock(key: string, owner: string) {
-    return this.#inner.releaseLock(key, owner);
-  }
-}
+import { ForgetfulStore } from './helpers/forgetful-store';
 
 let provider: FakeProvider;
 afterEach(() => provider.close());
@@ -70,7 +51,9 @@ it("a refresh whose write fails because the store died keeps the new tokens and 
   const refresh = oauth2.refreshTokenGrant({ tokenUrl: provider.tokenUrl, clientId: 'c', clientSecret: 's' });
   const first = axios.create({ baseURL: provider.url });
   const second = axios.create({ baseURL: provider.url });
-  const handleFirst = attachTokenRefresh(first, { store, refresh, onStoreError: 'fail' });
+  const warnings: Array<[Record<string, unknown>, string]> = [];
+  const logger = { debug: () => undefined, info: () => undefined, error: () => undefined, warn: (fields: Record<string, unknown>, message: string) => void warnings.push([fields, message]) };
+  const handleFirst = attachTokenRefresh(first, { store, refresh, onStoreError: 'fail', logger });
   const handleSecond = attachTokenRefresh(second, { store: shared, refresh, onStoreError: 'fail' });
   try {
     await handleFirst.setToken(provider.authorize());
@@ -80,6 +63,8 @@ it("a refresh whose write fails because the store died keeps the new tokens and 
 
     const response = await first.get('/refresh-cannot-be-saved');
     expect(response.status).toBe(200); // the new token is used, not thrown away
+    expect(warnings).toContainEqual([{ key: 'default' }, 'axios-token-flight: refreshed, but the store failed; keeping the new tokens in-process until it answers']);
+    expect(JSON.stringify(warnings)).not.toContain((await handleFirst.getToken())?.accessToken);
 
     failWrites = false; // the store is back: the new token set is written back within a probe interval
     const deadline = Date.now() + 3_000;
