@@ -75,7 +75,9 @@ describe('a refreshed token whose write and put-back are both refused', () => {
     // No restore of its own: the put-back is emulated under the lock, and refused too.
     // A put-back that was refused keeps the lock for the grace (refreshTimeoutMs): nobody refreshes
     // from the older copy meanwhile; the write-back lands after it.
-    const handle = attach({ store: refusingWrites(shared, state, false), refreshTimeoutMs: 1_000 });
+    let refreshes = 0;
+    const refresh = async () => ({ accessToken: `at_refreshed-${(refreshes += 1)}`, refreshToken: 'rt_next', expiresIn: 3600 });
+    const handle = attach({ store: refusingWrites(shared, state, false), refreshTimeoutMs: 1_000, refresh });
     await handle.setToken({ accessToken: 'at_seed-token', refreshToken: 'rt_seed', expiresIn: 3600 });
     await handle.invalidate();
     state.refusals = refusals;
@@ -83,9 +85,44 @@ describe('a refreshed token whose write and put-back are both refused', () => {
     const token = await handle.getToken();
 
     expect(token.version).toBe(3);
+    expect(refreshes).toBe(1); // the store's older version is not taken instead, which would need a second refresh
     expect(token.accessToken).toMatch(/^at_refreshed-/);
     for (const deadline = Date.now() + 5_000; (await shared.get('default'))?.version !== 3 && Date.now() < deadline; ) await sleep(50);
     expect(await shared.get('default')).toMatchObject({ version: 3, accessToken: token.accessToken });
+  });
+});
+
+describe('a refreshed token whose write comes after its lock lapsed', () => {
+  it('gives way to the version another process wrote meanwhile: the fleet keeps one token per version', async () => {
+    const shared = new MemoryTokenStore();
+    let resume!: () => void;
+    const resumed = new Promise<void>((resolve) => (resume = resolve));
+    let paused = false;
+    // Process A's write of its refreshed token waits (a long GC pause) until the test resumes it.
+    const pausingWrites: TokenStore = {
+      ...refusingWrites(shared, { refusals: 0 }, false),
+      compareAndSet: async (key, next, expected, owner) => {
+        if (next.accessToken.startsWith('at_refreshed')) {
+          paused = true;
+          await resumed;
+        }
+        return shared.compareAndSet(key, next, expected, owner);
+      },
+    };
+    const a = attach({ store: pausingWrites, lockTtlMs: 300, refreshTimeoutMs: 250 });
+    const b = attach({ store: shared, lockTtlMs: 300, refreshTimeoutMs: 250 });
+    await a.setToken({ accessToken: 'at_seed-token', refreshToken: 'rt_seed', expiresIn: 3600 });
+    await a.invalidate(); // version 2, expired
+
+    const fromA = a.getToken(); // refreshes to version 3, then pauses before writing it
+    while (!paused) await sleep(5);
+    await sleep(350); // A's lock has lapsed
+    const fromB = await b.setToken({ accessToken: 'at_from-b', refreshToken: 'rt_b', expiresIn: 3600 }); // version 3 too
+    resume();
+
+    expect(fromB.version).toBe(3);
+    expect(await fromA).toMatchObject({ version: 3, accessToken: 'at_from-b' });
+    expect(await shared.get('default')).toMatchObject({ version: 3, accessToken: 'at_from-b' });
   });
 });
 
