@@ -5,20 +5,12 @@
  */
 import axios from 'axios';
 import { attachTokenRefresh, oauth2, type TokenPersistence, type TokenRefreshOptions, type TokenSet } from '../lib';
-import { startFakeProvider, type FakeProvider } from '../lib/testing';
 import { ForgetfulStore } from './helpers/forgetful-store';
+import { useFakeProvider } from './helpers/redis-and-provider';
 
 jest.setTimeout(20_000);
 
-let provider: FakeProvider;
-const cleanups: Array<() => unknown> = [];
-beforeEach(async () => {
-  provider = await startFakeProvider();
-});
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  await provider.close();
-});
+const servers = useFakeProvider();
 
 /** The user's credentials table: rows as `save` wrote them, editable by the test (a restored backup). */
 class Table implements TokenPersistence {
@@ -32,17 +24,17 @@ class Table implements TokenPersistence {
 }
 
 function processOn(store: ForgetfulStore, table: Table, options: Partial<TokenRefreshOptions> = {}) {
-  const client = axios.create({ baseURL: provider.url });
+  const client = axios.create({ baseURL: servers.provider.url });
   const handle = attachTokenRefresh(client, {
     store,
     persist: table,
-    refresh: oauth2.refreshTokenGrant({ tokenUrl: provider.tokenUrl, clientId: 'c', clientSecret: 's' }),
+    refresh: oauth2.refreshTokenGrant({ tokenUrl: servers.provider.tokenUrl, clientId: 'c', clientSecret: 's' }),
     // After putting a lost token back, the fleet waits this long for a refresher's write-back.
     refreshTimeoutMs: 300,
     lockTtlMs: 2_000,
     ...options,
   });
-  cleanups.push(() => handle.detach());
+  servers.onCleanup(() => handle.detach());
   return { client, handle };
 }
 
@@ -51,16 +43,16 @@ describe('the store lost everything', () => {
     const store = new ForgetfulStore();
     const table = new Table();
     const a = processOn(store, table);
-    await a.handle.setToken(provider.authorize());
+    await a.handle.setToken(servers.provider.authorize());
     const backup = table.rows.get('default');
-    provider.revokeAccessTokens();
+    servers.provider.revokeAccessTokens();
     await a.client.get('/refreshes-to-version-2');
     table.rows.set('default', backup); // version 1: its refresh token is spent
     store.forget();
-    provider.revokeAccessTokens();
+    servers.provider.revokeAccessTokens();
 
     expect((await a.client.get('/after')).status).toBe(200);
-    expect(provider.stats.reuseDetections).toBe(0);
+    expect(servers.provider.stats.reuseDetections).toBe(0);
     // Put back: version 2, never the spent version 1 another process could refresh from.
     expect(store.written).toEqual([1, 2, 2, 3]);
   });
@@ -70,15 +62,15 @@ describe('the store lost everything', () => {
     const table = new Table();
     const a = processOn(store, table);
     const b = processOn(store, table);
-    await a.handle.setToken(provider.authorize());
+    await a.handle.setToken(servers.provider.authorize());
     await a.client.get('/a-holds-version-1');
-    provider.revokeAccessTokens();
+    servers.provider.revokeAccessTokens();
     await b.client.get('/b-refreshes-to-version-2');
     store.forget();
-    provider.revokeAccessTokens();
+    servers.provider.revokeAccessTokens();
 
     expect((await a.client.get('/after')).status).toBe(200);
-    expect(provider.stats.reuseDetections).toBe(0);
+    expect(servers.provider.stats.reuseDetections).toBe(0);
     expect((await store.get('default'))?.version).toBe(3);
   });
 });
@@ -87,14 +79,14 @@ describe('the store cannot be reached', () => {
   it("a process with no copy of its own starts from the durable one ('local' policy)", async () => {
     const store = new ForgetfulStore();
     const table = new Table();
-    await table.save('default', { ...provider.authorize(), version: 4, issuedAt: Date.now(), expiresAt: Date.now() + 3_600_000 } as TokenSet);
+    await table.save('default', { ...servers.provider.authorize(), version: 4, issuedAt: Date.now(), expiresAt: Date.now() + 3_600_000 } as TokenSet);
     store.down = true;
     const fresh = processOn(store, table, { onStoreError: 'local' });
 
     const response = await fresh.client.get('/x');
 
     expect(response.status).toBe(200);
-    expect(provider.stats.refreshes).toBe(0);
+    expect(servers.provider.stats.refreshes).toBe(0);
     expect((await fresh.handle.getToken())?.version).toBe(4);
   });
 });
@@ -103,24 +95,24 @@ describe('what persist.load answers', () => {
   it('null is "nothing saved": a credential without a refresh token is obtained as usual', async () => {
     const table = new Table();
     const { client } = processOn(new ForgetfulStore(), table, {
-      refresh: oauth2.clientCredentialsGrant({ tokenUrl: provider.tokenUrl, clientId: 'c', clientSecret: 's' }),
+      refresh: oauth2.clientCredentialsGrant({ tokenUrl: servers.provider.tokenUrl, clientId: 'c', clientSecret: 's' }),
     });
 
     expect((await client.get('/x')).status).toBe(200);
-    expect(provider.stats.clientCredentialsGrants).toBe(1);
+    expect(servers.provider.stats.clientCredentialsGrants).toBe(1);
     expect((table.rows.get('default') as TokenSet).version).toBe(1);
   });
 
   it('a version that is not a positive integer is dropped: the token becomes version 1 and is used as it is', async () => {
     for (const version of [0, -3, 2.5, '7']) {
       const table = new Table();
-      const seed = provider.authorize();
+      const seed = servers.provider.authorize();
       table.rows.set('default', { ...seed, version, expiresIn: 3_600 });
       const { handle } = processOn(new ForgetfulStore(), table);
       const token = await handle.getToken();
       expect([version, token?.version, token?.accessToken]).toEqual([version, 1, seed.accessToken]);
     }
-    expect(provider.stats.refreshes).toBe(0);
+    expect(servers.provider.stats.refreshes).toBe(0);
   });
 });
 
@@ -130,11 +122,11 @@ describe('setToken after the store went back', () => {
     const table = new Table();
     const a = processOn(store, table);
     const b = processOn(store, table);
-    for (let i = 0; i < 3; i++) await a.handle.setToken(provider.authorize());
+    for (let i = 0; i < 3; i++) await a.handle.setToken(servers.provider.authorize());
     store.forget();
-    await b.handle.setToken(provider.authorize()); // version 1 in the emptied store
+    await b.handle.setToken(servers.provider.authorize()); // version 1 in the emptied store
 
-    await a.handle.setToken(provider.authorize());
+    await a.handle.setToken(servers.provider.authorize());
 
     expect((await store.get('default'))?.version).toBe(4);
   });

@@ -35,3 +35,25 @@ export function useRedisAndProvider(behaviour: Partial<FakeProviderBehaviour> = 
     onCleanup: (...cleanup) => void cleanups.push(...cleanup),
   };
 }
+
+export type ProviderOnly = Omit<RedisAndProvider, 'redis'>;
+
+/** As `useRedisAndProvider`, for tests whose store is in-process: a fresh fake provider per test. */
+export function useFakeProvider(behaviour: Partial<FakeProviderBehaviour> = {}): ProviderOnly {
+  let provider: FakeProvider | undefined;
+  const cleanups: Array<() => unknown> = [];
+  beforeEach(async () => {
+    provider = await startFakeProvider(behaviour);
+  });
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    await provider?.close();
+  });
+  return {
+    get provider() {
+      if (provider === undefined) throw new Error('useFakeProvider: only inside a test');
+      return provider;
+    },
+    onCleanup: (...cleanup) => void cleanups.push(...cleanup),
+  };
+}
