@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { attachTokenRefresh, type TokenRefreshHandle, type TokenRefreshOptions } from '../lib';
 import { isAbsoluteUrl } from '../lib/interceptors/destination';
 import { startVirtualHosts, testLookup, type VirtualHosts } from './helpers/virtual-hosts';
+import { recordingLogger } from './helpers/setup';
 
 const ACCESS_TOKEN = `at_${randomBytes(24).toString('base64url')}`;
 
@@ -221,8 +222,7 @@ describe(`the token reaches allowed origins only (axios ${axios.VERSION})`, () =
     });
 
     it('the withheld token is logged as a warning, with the key and no token', async () => {
-      const warnings: unknown[][] = [];
-      const logger = { debug: () => undefined, info: () => undefined, warn: (...args: unknown[]) => warnings.push(args), error: () => undefined };
+      const { logger, warnings } = recordingLogger();
       const api = await attached(
         {},
         (instance) =>

@@ -2,6 +2,7 @@ import axios from 'axios';
 import { attachTokenRefresh, MemoryTokenStore, oauth2, type TokenStore } from '../lib';
 import { startFakeProvider, type FakeProvider } from '../lib/testing';
 import { ForgetfulStore } from './helpers/forgetful-store';
+import { recordingLogger } from './helpers/setup';
 
 let provider: FakeProvider;
 afterEach(() => provider.close());
@@ -51,8 +52,7 @@ it("a refresh whose write fails because the store died keeps the new tokens and 
   const refresh = oauth2.refreshTokenGrant({ tokenUrl: provider.tokenUrl, clientId: 'c', clientSecret: 's' });
   const first = axios.create({ baseURL: provider.url });
   const second = axios.create({ baseURL: provider.url });
-  const warnings: Array<[Record<string, unknown>, string]> = [];
-  const logger = { debug: () => undefined, info: () => undefined, error: () => undefined, warn: (fields: Record<string, unknown>, message: string) => void warnings.push([fields, message]) };
+  const { logger, warnings } = recordingLogger();
   const handleFirst = attachTokenRefresh(first, { store, refresh, onStoreError: 'fail', logger });
   const handleSecond = attachTokenRefresh(second, { store: shared, refresh, onStoreError: 'fail' });
   try {

@@ -1,5 +1,5 @@
 import axios, { type AxiosInstance } from 'axios';
-import { attachTokenRefresh, type TokenRefreshHandle, type TokenRefreshOptions } from '../../lib';
+import { attachTokenRefresh, type Logger, type TokenRefreshHandle, type TokenRefreshOptions } from '../../lib';
 import { startApi, type TestApi } from './api-server';
 import { TokenAuthority, type AuthorityOptions } from './token-authority';
 
@@ -55,4 +55,11 @@ export async function seedRejected(h: Harness): Promise<string> {
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A logger that keeps its warnings as `[fields, message]`, to assert what was logged (and that no token was). */
+export function recordingLogger(): { logger: Logger; warnings: Array<[Record<string, unknown>, string]> } {
+  const warnings: Array<[Record<string, unknown>, string]> = [];
+  const ignore = (): void => undefined;
+  return { logger: { debug: ignore, info: ignore, error: ignore, warn: (fields, message) => void warnings.push([fields, message]) }, warnings };
 }
