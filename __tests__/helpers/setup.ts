@@ -57,9 +57,16 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** A logger that keeps its warnings as `[fields, message]`, to assert what was logged (and that no token was). */
-export function recordingLogger(): { logger: Logger; warnings: Array<[Record<string, unknown>, string]> } {
-  const warnings: Array<[Record<string, unknown>, string]> = [];
+type LogLines = Array<[Record<string, unknown>, string]>;
+
+/** A logger that keeps its warnings and infos as `[fields, message]`, to assert what was logged (and that no token was). */
+export function recordingLogger(): { logger: Logger; warnings: LogLines; infos: LogLines } {
+  const warnings: LogLines = [];
+  const infos: LogLines = [];
   const ignore = (): void => undefined;
-  return { logger: { debug: ignore, info: ignore, error: ignore, warn: (fields, message) => void warnings.push([fields, message]) }, warnings };
+  return {
+    logger: { debug: ignore, error: ignore, info: (fields, message) => void infos.push([fields, message]), warn: (fields, message) => void warnings.push([fields, message]) },
+    warnings,
+    infos,
+  };
 }

@@ -56,7 +56,7 @@ export class StoreGuard {
   /** A write failed after a successful refresh: probe the store and write back as soon as it answers. */
   writeBackLater(): void {
     this.#pendingWriteBack = true;
-    if (this.#degradedSince === undefined) this.close(); // restart at the write-back pace
+    // Already probing (degraded, or an earlier write-back): that probe will find the store too.
     this.#startProbe(WRITE_BACK_PROBE_MS);
   }
 
