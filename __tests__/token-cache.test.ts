@@ -52,3 +52,58 @@ it('a newer version of a held key replaces it in place, without evicting anythin
   expect(evicted).toEqual([]);
   expect(tokens.get('a')?.token.version).toBe(2);
 });
+
+it('a request about to send the token (use) counts as a use, like a valid() read', () => {
+  const { tokens, evicted } = cache(2);
+  tokens.accept('a', token());
+  tokens.accept('b', token());
+  tokens.use('a');
+
+  tokens.accept('c', token());
+
+  expect(evicted).toEqual(['b']);
+});
+
+it('when every entry was used, a full sweep clears the flags and drops the oldest', () => {
+  const { tokens, evicted } = cache(3);
+  for (const key of ['a', 'b', 'c']) tokens.accept(key, token());
+  for (const key of ['a', 'b', 'c']) tokens.valid(key);
+
+  tokens.accept('d', token());
+
+  expect(evicted).toEqual(['a']);
+  expect(tokens.size).toBe(3);
+  // The sweep cleared the survivors' flags: next time 'b' goes, not 'd', used since.
+  tokens.valid('d');
+  tokens.accept('e', token());
+  expect(evicted).toEqual(['a', 'b']);
+});
+
+it('never drops the entry being inserted, even when it is the only unused one', () => {
+  const { tokens, evicted } = cache(1);
+  tokens.accept('a', token());
+  tokens.valid('a');
+
+  tokens.accept('b', token());
+
+  expect(evicted).toEqual(['a']);
+  expect(tokens.get('b')).toBeDefined();
+});
+
+it('the same version issued again (another token under that number) replaces the copy', () => {
+  const { tokens } = cache(2);
+  const first = token(1);
+  tokens.accept('a', first);
+  const reissued: TokenSet = { ...token(1), accessToken: 'at-reissued', issuedAt: first.issuedAt + 1 };
+
+  expect(tokens.accept('a', reissued).token.accessToken).toBe('at-reissued');
+  expect(tokens.get('a')?.token.accessToken).toBe('at-reissued');
+});
+
+it('the very same token accepted again keeps its entry (and its jittered due time)', () => {
+  const { tokens } = cache(2);
+  const first = token(1);
+  const entry = tokens.accept('a', first);
+
+  expect(tokens.accept('a', { ...first })).toBe(entry);
+});
