@@ -88,6 +88,7 @@ it('close() starts no new refresh but lets requests with a valid token through w
   const afterClose = await settle(first.api.get('/api/z', { tokenFlight: { key: 'valid' } }));
 
   expect(axios.isCancel(needsRefresh)).toBe(true);
+  expect((needsRefresh as Error).message).toBe('axios-token-flight: closed');
   expect(hasToken.status).toBe(200);
   expect(((await request) as { status?: number }).status).toBe(200);
   expect(axios.isAxiosError(afterClose) && afterClose.response?.status).toBe(401); // detached: no token
