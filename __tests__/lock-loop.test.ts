@@ -4,7 +4,7 @@
  * kept through the grace (and no longer); when a put-back that could not take the lock is left to a
  * later write-back. (The same behaviour across processes is in fleet, store-data-loss, chaos.)
  */
-import { MemoryTokenStore, RefreshFailedError, type TokenSet } from '../lib';
+import { MemoryTokenStore, RefreshFailedError, type TokenSet, type TokenStore } from '../lib';
 import { createEvents } from '../lib/events';
 import { KnownSecrets } from '../lib/refresh/known-secrets';
 import { canceled, LockLoop } from '../lib/refresh/lock-loop';
@@ -13,6 +13,7 @@ import { StoreView } from '../lib/refresh/store-view';
 import { TokenCache } from '../lib/refresh/token-cache';
 import { WakeUps } from '../lib/refresh/wake-ups';
 import { NO_EXTRA } from '../lib/token-extra';
+import { ForgetfulStore } from './helpers/forgetful-store';
 import { recordingLogger } from './helpers/setup';
 
 const token = (version: number): TokenSet => ({ accessToken: `at-${version}`, refreshToken: `rt-${version}`, expiresAt: Date.now() + 3_600_000, issuedAt: Date.now(), version, extra: NO_EXTRA });
@@ -26,16 +27,7 @@ class LockNeverFree extends MemoryTokenStore {
   }
 }
 
-/** A memory store without `restore` (the plugin must take the lock to write). */
-class WithoutRestore extends MemoryTokenStore {
-  declare restore: undefined;
-  constructor() {
-    super();
-    Object.defineProperty(this, 'restore', { value: undefined });
-  }
-}
-
-function lockLoop(store: MemoryTokenStore, timing: { lockTtlMs: number; refreshTimeoutMs: number }) {
+function lockLoop(store: TokenStore, timing: { lockTtlMs: number; refreshTimeoutMs: number }) {
   const log = recordingLogger();
   const secrets = new KnownSecrets();
   const guard = new StoreGuard(store, 'fail', createEvents(), log.logger, secrets, () => undefined);
@@ -64,7 +56,7 @@ const newerThan =
   (version: number) =>
   (read: StoreRead): boolean =>
     read !== null && read !== UNREADABLE && read.version > version;
-const lockIsFree = async (store: MemoryTokenStore): Promise<boolean> => {
+const lockIsFree = async (store: TokenStore): Promise<boolean> => {
   const free = await store.acquireLock('k', 'probe', 1);
   if (free) await store.releaseLock('k', 'probe');
   return free;
@@ -161,15 +153,11 @@ describe('putBack after an outage', () => {
       ['has the same version', 3, true, new MemoryTokenStore(), 3],
       ['has a newer version', 4, true, new MemoryTokenStore(), 4],
       ['has an older one, and restore writes ours', 3, true, new MemoryTokenStore(), 2],
-      ['has an older one and no restore', 2, false, new WithoutRestore(), 2],
+      ['has an older one and no restore', 2, false, new ForgetfulStore(), 2],
     ])('the store %s: afterwards it holds v%i, healthy: %s', async (_case, expectedVersion, healthy, store, storedVersion) => {
-      if (store instanceof WithoutRestore) {
-        await store.acquireLock('k', 'seed', 1_000);
-        await store.compareAndSet('k', token(storedVersion), 0, 'seed');
-        await store.releaseLock('k', 'seed');
-      } else {
-        await store.restore('k', token(storedVersion));
-      }
+      await store.acquireLock('k', 'seed', 1_000);
+      await store.compareAndSet('k', token(storedVersion), 0, 'seed');
+      await store.releaseLock('k', 'seed');
       await store.acquireLock('k', 'refresher', 5_000);
       const { locks, guard } = lockLoop(store, { lockTtlMs: 5_000, refreshTimeoutMs: 1_000 });
 
