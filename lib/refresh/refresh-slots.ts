@@ -5,13 +5,14 @@ export type ReleaseSlot = () => void;
 
 interface Waiter {
   readonly key: string;
-  urgent: boolean;
   /** Given a slot, timed out or cancelled: later queue entries for it are skipped. */
   settled: boolean;
   timer: NodeJS.Timeout | undefined;
   resolve(release: ReleaseSlot): void;
   reject(error: unknown): void;
 }
+
+const stillWaiting = (waiter: Waiter): boolean => !waiter.settled;
 
 /** A FIFO of waiters with O(1) push and shift (an array with a moving head, compacted now and then). */
 class WaiterQueue {
@@ -74,6 +75,11 @@ export class RefreshSlots {
     return this.#queuedCount;
   }
 
+  /** Background refreshes a request could still promote: 0 when none is queued, or the map leaks one entry per key. */
+  get promotable(): number {
+    return this.#queuedBackground.size;
+  }
+
   acquire(key: string, urgent: boolean): Promise<ReleaseSlot> {
     if (this.#active < this.limit) {
       this.#active += 1;
@@ -81,7 +87,7 @@ export class RefreshSlots {
     }
     this.#queuedCount += 1;
     return new Promise<ReleaseSlot>((resolve, reject) => {
-      const waiter: Waiter = { key, urgent, settled: false, timer: undefined, resolve, reject };
+      const waiter: Waiter = { key, settled: false, timer: undefined, resolve, reject };
       if (urgent) this.#enqueueUrgent(waiter);
       else {
         this.#background.push(waiter);
@@ -95,7 +101,7 @@ export class RefreshSlots {
     const waiter = this.#queuedBackground.get(key);
     if (waiter === undefined || waiter.settled) return;
     this.#queuedBackground.delete(key);
-    waiter.urgent = true;
+    // Now in both queues: the urgent one reaches it first, and the background one skips it as settled.
     this.#enqueueUrgent(waiter);
   }
 
@@ -133,7 +139,7 @@ export class RefreshSlots {
     return () => {
       if (released) return;
       released = true;
-      const next = this.#urgent.next((waiter) => !waiter.settled) ?? this.#background.next((waiter) => !waiter.settled && !waiter.urgent);
+      const next = this.#urgent.next(stillWaiting) ?? this.#background.next(stillWaiting);
       if (next === undefined) this.#active -= 1;
       else this.#settle(next)?.resolve(this.#releaser()); // the slot passes on: #active unchanged
     };
