@@ -194,13 +194,14 @@ export class RefreshCoordinator {
 
   async #obtain(key: string, staleVersion: number, rejected: boolean, signal?: GenericAbortSignal): Promise<TokenSet> {
     for (let attempt = 0; ; attempt++) {
-      let flight = this.#flights.get(key);
+      const joined = this.#flights.get(key);
       // A request now waits on it: a background refresh still queued for a slot goes ahead of the others.
-      if (flight !== undefined) this.#slots.promote(key);
-      else flight = this.#startFlight(key, staleVersion, rejected, true);
-      const token = await abortable(flight, signal, this.lifetime);
-      if (token.version > staleVersion || attempt + 1 >= MAX_FLIGHT_ATTEMPTS) return token;
-      // We joined a flight that answered an older version than the one we hold: fly again for ours.
+      if (joined !== undefined) this.#slots.promote(key);
+      const token = await abortable(joined ?? this.#startFlight(key, staleVersion, rejected, true), signal, this.lifetime);
+      // Our own flight's answer is fresh even when its number is not higher (the store lost the
+      // history and this copy was evicted: numbering restarts); refreshing again would only spend
+      // the new token. A joined flight may have answered an older rejection: fly again for ours.
+      if (joined === undefined || token.version > staleVersion || attempt + 1 >= MAX_FLIGHT_ATTEMPTS) return token;
     }
   }
 
