@@ -32,6 +32,25 @@ async function until(condition: () => boolean, what: string): Promise<void> {
   }
 }
 
+/** A promise the test resolves when it chooses: holds a refresh on the wire. */
+function gate(): { passed: Promise<void>; open(): void } {
+  let open: () => void = () => undefined;
+  const passed = new Promise<void>((resolve) => (open = resolve));
+  return { passed, open: () => open() };
+}
+
+/** A refresh that waits for the gate, then answers `accessToken`; counts its calls. */
+function gatedRefresh(accessToken: string) {
+  const held = gate();
+  const counter = { calls: 0 };
+  const refresh = async (): Promise<TokenInput> => {
+    counter.calls += 1;
+    await held.passed;
+    return { accessToken, expiresIn: 3_600 };
+  };
+  return { refresh, counter, open: held.open };
+}
+
 /** A store that counts every call, to show which paths touch it. */
 class CountingStore extends MemoryTokenStore {
   calls = 0;
@@ -48,12 +67,11 @@ class CountingStore extends MemoryTokenStore {
 it('a request that joined a refresh answering an older rejection refreshes again for its own, instead of replaying a token it saw rejected', async () => {
   // The API rejects the two seeded tokens and accepts refreshed ones.
   const api = await startApi((request) => (/^Bearer seeded-/.test(request.authorization ?? '') ? { status: 401 } : { body: { ok: true } }));
-  let openGate: () => void = () => undefined;
-  const gate = new Promise<void>((resolve) => (openGate = resolve));
+  const slotHeld = gate();
   const refreshedFrom: Array<[string, number | undefined]> = [];
   const refresh = async ({ key, current }: RefreshContext): Promise<TokenInput> => {
     refreshedFrom.push([key, current?.version]);
-    if (key === 'other') await gate; // holds the only refresh slot
+    if (key === 'other') await slotHeld.passed; // holds the only refresh slot
     return { accessToken: `refreshed-${key}-${refreshedFrom.length}`, refreshToken: 'rt', expiresIn: 3_600 };
   };
   const client = axios.create({ baseURL: api.url });
@@ -71,7 +89,7 @@ it('a request that joined a refresh answering an older rejection refreshes again
   const second = client.get('/b');
   await until(() => api.requests.some((request) => request.path === '/b'), 'B to be sent');
   await sleep(50); // B's 401 is handled: it now waits on the refresh queued for v1
-  openGate();
+  slotHeld.open();
 
   expect((await first).status).toBe(200);
   expect((await second).status).toBe(200);
@@ -115,14 +133,7 @@ it("a rejected request whose own refresh restarts the numbering (store emptied, 
 it('requests that join a running refresh make no store call of their own, and take its answer without flying again', async () => {
   const api = await startApi((request) => (request.authorization === 'Bearer seed' ? { status: 401 } : { body: { ok: true } }));
   const store = new CountingStore();
-  let openGate: () => void = () => undefined;
-  const gate = new Promise<void>((resolve) => (openGate = resolve));
-  let refreshes = 0;
-  const refresh = async (): Promise<TokenInput> => {
-    refreshes += 1;
-    await gate;
-    return { accessToken: 'fresh', expiresIn: 3_600 };
-  };
+  const { refresh, counter, open } = gatedRefresh('fresh');
   const client = axios.create({ baseURL: api.url });
   const handle = attachTokenRefresh(client, { refresh, store, key: 'k' });
   cleanups.push(() => handle.detach(), () => api.close());
@@ -130,24 +141,23 @@ it('requests that join a running refresh make no store call of their own, and ta
   const before = store.calls;
 
   const burst = Array.from({ length: 20 }, () => client.get('/burst'));
-  await until(() => refreshes === 1 && api.requests.length === 20, 'every request to be rejected once');
+  await until(() => counter.calls === 1 && api.requests.length === 20, 'every request to be rejected once');
   await sleep(50); // every 401 handled: all wait on the one refresh
-  openGate();
+  open();
 
   expect((await Promise.all(burst)).every((response) => response.status === 200)).toBe(true);
-  expect(refreshes).toBe(1);
+  expect(counter.calls).toBe(1);
   // The refresh's own: read, lock, re-read under the lock. Nothing per joining request.
   expect(store.calls - before).toBe(3);
 });
 
 it('a request joining a background refresh still queued for a slot moves it ahead of other background refreshes', async () => {
   const api = await startApi((request) => (/^Bearer due-/.test(request.authorization ?? '') ? { status: 401 } : { body: { ok: true } }));
-  let openGate: () => void = () => undefined;
-  const gate = new Promise<void>((resolve) => (openGate = resolve));
+  const slotHeld = gate();
   const order: string[] = [];
   const refresh = async ({ key }: RefreshContext): Promise<TokenInput> => {
     order.push(key);
-    if (key === 'holder') await gate;
+    if (key === 'holder') await slotHeld.passed;
     return { accessToken: `fresh-${key}`, expiresIn: 3_600 };
   };
   const client = axios.create({ baseURL: api.url });
@@ -164,7 +174,7 @@ it('a request joining a background refresh still queued for a slot moves it ahea
   const request = client.get('/needs-second', { tokenFlight: { key: 'second' } }); // rejected: joins second's refresh
   await until(() => api.requests.length === 1, 'the request to be rejected');
   await sleep(50);
-  openGate();
+  slotHeld.open();
   await holder;
 
   expect((await request).status).toBe(200);
@@ -178,29 +188,22 @@ describe('background refresh (token due, still valid)', () => {
 
   it('while one runs, further requests start nothing: no store call, one refresh', async () => {
     const store = new CountingStore();
-    let openGate: () => void = () => undefined;
-    const gate = new Promise<void>((resolve) => (openGate = resolve));
-    let refreshes = 0;
-    const refresh = async (): Promise<TokenInput> => {
-      refreshes += 1;
-      await gate;
-      return { accessToken: 'fresh', expiresIn: 3_600 };
-    };
+    const { refresh, counter, open } = gatedRefresh('fresh');
     const handle = attachTokenRefresh(axios.create({ baseURL: 'http://127.0.0.1:9' }), { refresh, store, key: 'k', refreshSkewMs: 1_900 });
     cleanups.push(() => handle.detach());
     await handle.setToken(dueSoon);
     await sleep(1_250); // due, still valid
 
     expect((await handle.getToken()).accessToken).toBe('due'); // starts the background refresh
-    await until(() => refreshes === 1, 'the background refresh to start');
+    await until(() => counter.calls === 1, 'the background refresh to start');
     const callsWhileRefreshing = store.calls;
     for (let i = 0; i < 20; i++) expect((await handle.getToken()).accessToken).toBe('due');
 
     expect(store.calls).toBe(callsWhileRefreshing);
-    openGate();
+    open();
     await until(() => handle.stats().refreshes === 1, 'the background refresh to finish');
     expect((await handle.getToken()).accessToken).toBe('fresh');
-    expect(refreshes).toBe(1);
+    expect(counter.calls).toBe(1);
   });
 
   it('one that failed is not tried again for a second, even with no refresh backoff: the valid token keeps being sent', async () => {
