@@ -107,3 +107,36 @@ it('the very same token accepted again keeps its entry (and its jittered due tim
 
   expect(tokens.accept('a', { ...first })).toBe(entry);
 });
+
+it('a change notice flags an older copy for a re-read, not the copy of the version noticed (our own write coming back)', () => {
+  const { tokens } = cache(2);
+  tokens.accept('a', token(2));
+
+  tokens.markChanged('a', 2);
+  expect(tokens.valid('a')?.version).toBe(2);
+  tokens.markChanged('a', 1);
+  expect(tokens.valid('a')?.version).toBe(2);
+
+  tokens.markChanged('a', 3);
+  expect(tokens.valid('a')).toBeUndefined();
+});
+
+it('a change notice without a version flags the copy', () => {
+  const { tokens } = cache(2);
+  tokens.accept('a', token(2));
+
+  tokens.markChanged('a', undefined);
+
+  expect(tokens.valid('a')).toBeUndefined();
+});
+
+it('clear() drops every copy', () => {
+  const { tokens } = cache(2);
+  tokens.accept('a', token());
+  tokens.accept('b', token());
+
+  tokens.clear();
+
+  expect(tokens.size).toBe(0);
+  expect(tokens.get('a')).toBeUndefined();
+});
