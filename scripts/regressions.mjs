@@ -23,8 +23,8 @@ const regressions = [
   {
     name: 'in-process single-flight off (every rejection starts its own flight)',
     file: 'lib/refresh/coordinator.ts',
-    from: 'let flight = this.#flights.get(key);',
-    to: 'let flight: Promise<TokenSet> | undefined;',
+    from: 'const joined = this.#flights.get(key);',
+    to: 'const joined = undefined as Promise<TokenSet> | undefined;',
     tests: ['single-flight.test.ts', 'store-outage.test.ts'],
   },
   {
