@@ -51,7 +51,7 @@ function gatedRefresh(accessToken: string) {
   return { refresh, counter, open: held.open };
 }
 
-/** A store that counts every call, to show which paths touch it. */
+/** A store that counts reads and lock attempts, to show which paths touch it. */
 class CountingStore extends MemoryTokenStore {
   calls = 0;
   override get(key: string) {

@@ -149,7 +149,7 @@ it('flush() makes one last attempt for what is pending, none for what already la
   await persistence.flush();
   await jest.advanceTimersByTimeAsync(120_000);
 
-  expect(saves.map((save) => save.version)).toEqual([1, 2, 2]);
+  expect(attemptedVersions(saves)).toEqual([1, 2, 2]);
 });
 
 it('after stop() a pending save is not retried, and a failing save started later is not either', async () => {
