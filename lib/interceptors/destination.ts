@@ -1,5 +1,4 @@
 import type { InternalAxiosRequestConfig } from 'axios';
-import { originOf } from '../options';
 import type { NewerConfigOptions } from '../axios-newer-options';
 
 /**
@@ -28,43 +27,86 @@ function isLetter(code: number): boolean {
   return (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
 }
 
-/** Origins of the few baseURLs an application uses, so a relative request parses no URL. */
-const baseOrigins = new Map<string, string | undefined>();
+/** What a URL tells the send decision: its origin, and whether it carries a user name for axios to log in with. */
+interface UrlFacts {
+  readonly origin: string | undefined;
+  /** axios (http adapter) turns `user:pass@` into `Authorization: Basic …`, replacing ours. */
+  readonly logsInItself: boolean;
+}
+
+/** Facts about the few baseURLs an application uses, so a relative request parses no URL. */
+const baseFacts = new Map<string, UrlFacts>();
 const MAX_CACHED_BASES = 64;
 
-function baseOrigin(baseURL: string): string | undefined {
-  if (baseOrigins.has(baseURL)) return baseOrigins.get(baseURL);
-  const origin = originOf(baseURL);
-  if (baseOrigins.size >= MAX_CACHED_BASES) baseOrigins.clear();
-  baseOrigins.set(baseURL, origin);
-  return origin;
+function factsOf(url: string): UrlFacts {
+  try {
+    const parsed = new URL(url);
+    const web = parsed.protocol === 'http:' || parsed.protocol === 'https:';
+    return { origin: web ? parsed.origin : undefined, logsInItself: parsed.username !== '' };
+  } catch {
+    return { origin: undefined, logsInItself: false };
+  }
 }
 
-function allows(allowed: ReadonlySet<string>, origin: string | undefined): boolean {
-  return origin !== undefined && allowed.has(origin);
+function baseFactsOf(baseURL: string): UrlFacts {
+  let facts = baseFacts.get(baseURL);
+  if (facts !== undefined) return facts;
+  facts = factsOf(baseURL);
+  if (baseFacts.size >= MAX_CACHED_BASES) baseFacts.clear();
+  baseFacts.set(baseURL, facts);
+  return facts;
 }
+
+/** Where a request may go, as far as the token is concerned. */
+export type Destination =
+  /** Every place axios may send it is allowed: the token goes on. */
+  | 'allowed'
+  /** Somewhere the token must not go (or it cannot be told where): no token. */
+  | 'foreign'
+  /** axios will write its own `Authorization` (`auth`, or `user@` in the URL): not the plugin's request. */
+  | 'own-login';
 
 /**
- * Whether every place axios may send this request is an allowed origin (`null` = any origin).
+ * Where axios may send this request, judged against the allowed origins (`null` = any origin).
  *
- * Where a request goes depends on the axios version: with `allowAbsoluteUrls: false` and an
- * absolute `url`, axios ≥ 1.8.2 joins it to `baseURL`, but 1.6.0–1.8.1 ignore the option and
- * send to `url` itself. Rather than guess which axios is loaded (an application can hold two
- * copies), both candidates must be allowed: a request that would reach a foreign origin on any
- * version in the peer range goes out without the token. A URL that does not parse (a
- * protocol-relative one, say) is never allowed: fail closed.
+ * Where a request goes depends on the axios version, and the plugin does not guess which one is
+ * loaded (an application can hold two copies):
+ * - `allowAbsoluteUrls`: 1.6.0–1.8.1 ignore it; 1.8.2–1.14 join an absolute `url` to `baseURL`
+ *   when the option is loosely false (`0`, `''`, `[]`, `null`), 1.15+ only when it is `false`;
+ * - a `url` that is not a string primitive (a `String` or `URL` object): 1.15+ treat it as relative
+ *   and join it to `baseURL`, older versions judge its text.
+ * So whenever the option is anything but `undefined`/`true`, or the URL is not a plain string, the
+ * request is ambiguous, and **both** candidates — the URL's own origin and `baseURL`'s — must be
+ * allowed. A URL that does not parse (a protocol-relative one, say) is never allowed: fail closed.
  */
-export function isAllowedDestination(config: InternalAxiosRequestConfig, allowed: ReadonlySet<string> | null): boolean {
-  if (allowed === null) return true;
+export function destinationOf(config: InternalAxiosRequestConfig, allowed: ReadonlySet<string> | null, axiosLogsIn: boolean): Destination {
+  if (axiosLogsIn && config.auth !== undefined && config.auth !== null) return 'own-login';
+  if (allowed === null && !axiosLogsIn) return 'allowed';
   const rawUrl: unknown = config.url;
-  // A URL object is sent where it points; anything else is judged as the text axios would see.
-  const url = typeof rawUrl === 'string' ? rawUrl : rawUrl === undefined || rawUrl === null ? '' : String(rawUrl);
-  const baseURL = typeof config.baseURL === 'string' && config.baseURL !== '' ? config.baseURL : undefined;
-  const absolute = isAbsoluteUrl(url);
-  if (!absolute) {
+  const plainString = typeof rawUrl === 'string';
+  const url = plainString ? rawUrl : rawUrl === undefined || rawUrl === null ? '' : String(rawUrl);
+  const rawBase: unknown = config.baseURL;
+  // axios joins to any truthy baseURL (a `String` object too); its text is what it would use.
+  const base = rawBase === undefined || rawBase === null || rawBase === '' ? undefined : baseFactsOf(String(rawBase));
+  const looseOption: unknown = (config as NewerConfigOptions).allowAbsoluteUrls;
+  const ambiguous = !plainString || (looseOption !== undefined && looseOption !== true);
+  if (!isAbsoluteUrl(url)) {
     // Joined to baseURL: `base + '/' + path` cannot leave the base's origin. No baseURL: not a URL.
-    return baseURL !== undefined && allows(allowed, baseOrigin(baseURL));
+    if (base === undefined) return allowed === null ? 'allowed' : 'foreign';
+    if (axiosLogsIn && base.logsInItself) return 'own-login';
+    return allows(allowed, base.origin) ? 'allowed' : 'foreign';
   }
-  if (baseURL !== undefined && (config as NewerConfigOptions).allowAbsoluteUrls === false && !allows(allowed, baseOrigin(baseURL))) return false;
-  return allows(allowed, originOf(url));
+  const own = factsOf(url);
+  if (axiosLogsIn && (own.logsInItself || (ambiguous && base?.logsInItself === true))) return 'own-login';
+  if (ambiguous && base !== undefined && !allows(allowed, base.origin)) return 'foreign';
+  return allows(allowed, own.origin) ? 'allowed' : 'foreign';
+}
+
+function allows(allowed: ReadonlySet<string> | null, origin: string | undefined): boolean {
+  return allowed === null || (origin !== undefined && allowed.has(origin));
+}
+
+/** Whether every place axios may send this request is an allowed origin (`null` = any origin). */
+export function isAllowedDestination(config: InternalAxiosRequestConfig, allowed: ReadonlySet<string> | null): boolean {
+  return destinationOf(config, allowed, false) === 'allowed';
 }

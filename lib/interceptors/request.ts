@@ -1,7 +1,7 @@
 import type { AxiosInterceptorOptions, InternalAxiosRequestConfig } from 'axios';
 import type { TokenSet } from '../types';
 import type { PluginContext } from './context';
-import { isAllowedDestination } from './destination';
+import { destinationOf } from './destination';
 import { countFailure } from './response';
 import { stateOf } from './state';
 
@@ -24,12 +24,20 @@ type Decision = { readonly key: string; readonly token: TokenSet | undefined } |
  * chain when every one that applies is synchronous, which is most of the plugin's hot-path cost.
  */
 export function createRequestInterceptors(context: PluginContext): Array<[RequestInterceptor, AxiosInterceptorOptions]> {
-  const { header, valueFor } = context.options.inject;
+  const { header, headerLower, valueFor } = context.options.inject;
+  /** axios replaces only `Authorization` with its own Basic login; a custom header is still ours. */
+  const axiosMayLogIn = headerLower === 'authorization';
   const decisions = new WeakMap<object, Decision>();
 
   const decide = (config: InternalAxiosRequestConfig): Decision => {
     if (config.tokenFlight?.skip === true || config.headers.get(header) === false) return null;
-    if (!isAllowedDestination(config, context.options.origins)) return null;
+    const destination = destinationOf(config, context.options.origins, axiosMayLogIn);
+    if (destination === 'own-login') {
+      // Its 401 would be about those credentials, not our token: neither inject nor refresh.
+      context.options.logger?.debug({}, 'axios-token-flight: no token: axios logs this request in itself (`auth`, or a user name in the URL)');
+      return null;
+    }
+    if (destination !== 'allowed') return null;
     const key = context.resolveKey(config);
     return { key, token: context.coordinator.cachedValid(key) };
   };

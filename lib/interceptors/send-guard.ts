@@ -1,11 +1,11 @@
-import type { AxiosHeaders, AxiosRequestConfig, InternalAxiosRequestConfig } from 'axios';
+import axios, { type AxiosAdapter, type AxiosHeaders, type AxiosRequestConfig, type InternalAxiosRequestConfig } from 'axios';
 import { originOf } from '../options';
 import type { KnownSecrets } from '../refresh/known-secrets';
 import type { TokenInjection } from '../token-header';
 import type { Logger } from '../types';
-import { isAllowedDestination } from './destination';
+import { destinationOf } from './destination';
 import type { NewerConfigOptions } from '../axios-newer-options';
-import { existingStateOf } from './state';
+import { existingStateOf, stateOf } from './state';
 
 
 type RedirectHook = (options: Record<string, unknown>, responseDetails?: unknown, requestDetails?: unknown) => void;
@@ -22,8 +22,12 @@ export interface SendGuardOptions {
 export interface SendGuard {
   /** The guard itself, as a `transformRequest` function: the last of the plugin's code to run before the adapter sends. */
   readonly transform: RequestTransform;
-  /** Makes sure a request made with `config` passes through `transform` last (composed into its last transform). */
-  ensure(config: Pick<AxiosRequestConfig, 'transformRequest'>): void;
+  /**
+   * Makes sure a request made with `config` passes through the guard last: composed into its last
+   * transform, and again at the adapter (a transform appended later, by an interceptor that runs
+   * after ours, would otherwise run after the guard).
+   */
+  ensure(config: InternalAxiosRequestConfig): void;
   /** Puts the guard and the redirect hook in the instance's defaults, so requests normally need no change. */
   install(defaults: Pick<AxiosRequestConfig, 'transformRequest' | 'beforeRedirect'>): void;
   /** Takes them out again (`detach()`), leaving a caller's own hook in place. */
@@ -55,7 +59,11 @@ export function createSendGuard({ origins, secrets, logger, injection }: SendGua
   const { header, headerLower } = injection;
   /** fetch drops only `Authorization` on a cross-origin redirect; any other header would follow it. */
   const fetchKeepsHeaderOnRedirect = headerLower !== 'authorization';
-  const isManaged = (value: unknown): boolean => typeof value === 'string' && secrets.isManagedHeaderValue(value);
+  /** axios writes its own `Authorization` for `auth` and `user@host`; only that header is replaced. */
+  const axiosMayLogIn = headerLower === 'authorization';
+  /** A header value, in any shape axios passes on (a string, or an array it joins), that carries one of our tokens. */
+  const isManaged = (value: unknown): boolean =>
+    typeof value === 'string' ? secrets.isManagedHeaderValue(value) : Array.isArray(value) && value.some((item) => isManaged(item));
   /** follow-redirects' per-request options objects whose chain left the allowed origins. */
   const leftAllowedOrigins = new WeakSet<object>();
 
@@ -92,17 +100,18 @@ export function createSendGuard({ origins, secrets, logger, injection }: SendGua
   const transform: RequestTransform = function guardTokenDestination(data, headers) {
     const state = existingStateOf(this);
     if (state?.sentVersion !== undefined) {
-      if (isAllowedDestination(this, origins)) {
+      const destination = destinationOf(this, origins, axiosMayLogIn);
+      if (destination === 'allowed') {
         if (this.beforeRedirect !== guardRedirect) this.beforeRedirect = hookFor(this.beforeRedirect) as NonNullable<InternalAxiosRequestConfig['beforeRedirect']>;
-        if (fetchKeepsHeaderOnRedirect && usesFetch(this)) {
-          const config = this as NewerConfigOptions;
-          config.fetchOptions = { ...config.fetchOptions, redirect: 'manual' };
-        }
+        if (fetchKeepsHeaderOnRedirect) followNoRedirectOnFetch(this as NewerConfigOptions);
         return data;
       }
-      // Injected for an allowed origin, then pointed elsewhere by code that ran after us.
+      // Injected for an allowed origin, then pointed elsewhere (or given `auth`) by code that ran
+      // after us: no token, and its 401 is not ours to refresh for.
       state.sentVersion = undefined;
-      logger?.warn({ key: state.key }, 'axios-token-flight: withheld the token: the request was pointed at another origin after it was injected');
+      if (destination === 'foreign') {
+        logger?.warn({ key: state.key }, 'axios-token-flight: withheld the token: the request was pointed at another origin after it was injected');
+      }
     }
     // Not injected by us for this send (another origin, `skip`, or a destination changed after
     // injection): a token of ours may still be there, copied from an earlier request.
@@ -110,6 +119,16 @@ export function createSendGuard({ origins, secrets, logger, injection }: SendGua
     if (isManaged(value)) headers.delete(header);
     return data;
   };
+
+  /**
+   * The guard once more at the adapter, which axios calls after every transform however it was
+   * added. One function per plugin: the adapter the request would have used waits in its state.
+   */
+  const guardedAdapter = function guardedAdapter(config: InternalAxiosRequestConfig) {
+    const own = existingStateOf(config)?.adapter;
+    transform.call(config, config.data, config.headers);
+    return axios.getAdapter(own ?? axios.defaults.adapter)(config);
+  } as AxiosAdapter;
 
   /**
    * The guard rides on the request's last transform instead of being appended: axios normalises
@@ -133,7 +152,14 @@ export function createSendGuard({ origins, secrets, logger, injection }: SendGua
   };
   /** The instance default's last transform, guarded: what nearly every request already ends with. */
   let installed: RequestTransform | undefined;
-  const ensure = (config: Pick<AxiosRequestConfig, 'transformRequest'>): void => {
+  const ensure = (config: InternalAxiosRequestConfig): void => {
+    if (config.adapter !== guardedAdapter) {
+      stateOf(config).adapter = config.adapter;
+      config.adapter = guardedAdapter;
+    }
+    ensureTransform(config);
+  };
+  const ensureTransform = (config: Pick<AxiosRequestConfig, 'transformRequest'>): void => {
     const transforms: unknown = config.transformRequest;
     if (Array.isArray(transforms)) {
       const last = transforms[transforms.length - 1] as RequestTransform | undefined;
@@ -151,7 +177,7 @@ export function createSendGuard({ origins, secrets, logger, injection }: SendGua
     transform,
     ensure,
     install(defaults) {
-      ensure(defaults);
+      ensureTransform(defaults);
       const transforms: unknown = defaults.transformRequest;
       installed = Array.isArray(transforms) ? (transforms[transforms.length - 1] as RequestTransform) : (transforms as RequestTransform);
       defaults.beforeRedirect = hookFor(defaults.beforeRedirect) as NonNullable<AxiosRequestConfig['beforeRedirect']>;
@@ -178,14 +204,19 @@ export function createSendGuard({ origins, secrets, logger, injection }: SendGua
   };
 }
 
+const NO_REDIRECTS: Readonly<Record<string, unknown>> = Object.freeze({ redirect: 'manual' });
+
 /**
- * Whether axios will send `config` with its fetch adapter (named first, as `adapter: 'fetch'` or
- * `['fetch', …]`: on Node fetch is always available, so the first name wins). The beforeRedirect
- * hook never runs there; fetch follows redirects itself.
+ * With a header other than `Authorization`, a fetch request must not follow redirects: fetch drops
+ * only `Authorization` on a cross-origin hop (the beforeRedirect hook never runs there). axios
+ * selects fetch however the adapter is spelt (`'Fetch'`, a list, the function itself, the instance
+ * or global default), so rather than guess, every such request says `redirect: 'manual'`: the http
+ * adapter ignores `fetchOptions`, and under fetch the 3xx comes back as the answer.
  */
-function usesFetch(config: InternalAxiosRequestConfig): boolean {
-  const adapter: unknown = config.adapter;
-  return adapter === 'fetch' || (Array.isArray(adapter) && adapter[0] === 'fetch');
+function followNoRedirectOnFetch(config: NewerConfigOptions): void {
+  const current = config.fetchOptions;
+  if (current === undefined) config.fetchOptions = NO_REDIRECTS;
+  else if (current['redirect'] !== 'manual' && current['redirect'] !== 'error') config.fetchOptions = { ...current, redirect: 'manual' };
 }
 
 /** follow-redirects hands the next hop's URL as `href` (spread from the URL it resolved); without one, fail closed. */

@@ -45,11 +45,14 @@ export class KnownSecrets {
     return this.#byKey.get(key)?.slice().reverse() ?? [];
   }
 
-  /** Whether a header value carries one of our access tokens: `Scheme <token>` or the bare token, spaces around it ignored. */
+  /** Whether a header value carries one of our access tokens: `Scheme <token>` or the bare token, whitespace (spaces, tabs) around it ignored. */
   isManagedHeaderValue(value: string): boolean {
     if (this.#accessTokens.has(value)) return true;
-    // Without a space this is the whole value, trimmed (indexOf answers -1).
-    return this.#accessTokens.has(value.slice(value.indexOf(' ') + 1).trim());
+    const trimmed = value.trim();
+    if (this.#accessTokens.has(trimmed)) return true;
+    // After the scheme: whatever whitespace separates them (axios sends a tab as it is).
+    const gap = trimmed.search(/[ \t]/);
+    return gap !== -1 && this.#accessTokens.has(trimmed.slice(gap + 1).trim());
   }
 
   #forget(secret: string): void {
