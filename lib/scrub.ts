@@ -41,21 +41,48 @@ export function scrubSecrets<T>(root: T, secrets: readonly string[]): T {
   return scrubForms(root, secretForms(secrets));
 }
 
-/** As `scrubSecrets`, with the forms already derived by `secretForms`. */
+/** Put in place of whatever the walk had no budget left to scrub: withheld, never passed on unscrubbed. */
+export const WITHHELD = '[withheld: too large to scrub]';
+
+/** Where a value was found, so it can be replaced: a property of an object, or a Map entry. */
+interface Slot {
+  readonly holder: object;
+  readonly name: unknown;
+  readonly value: object;
+}
+
+/**
+ * As `scrubSecrets`, with the forms already derived by `secretForms`. Breadth first, so what a
+ * reader looks at first (`message`, `status`, `config`) is scrubbed first; whatever is still
+ * unwalked when the budget runs out (a huge response body) is replaced by `WITHHELD`. Also, with
+ * or without forms: a Redis client's command arguments (`AUTH <password>`, `SET <key> <token>`) are
+ * replaced wherever an error carries them.
+ */
 export function scrubForms<T>(root: T, forms: readonly string[]): T {
-  if (forms.length === 0 || typeof root !== 'object' || root === null) return root;
+  if (typeof root !== 'object' || root === null) return root;
   const seen = new Set<object>();
-  const queue: object[] = [root];
-  while (queue.length > 0 && seen.size < MAX_OBJECTS) {
-    const current = queue.pop() as object;
-    if (seen.has(current) || isOpaque(current)) continue;
-    seen.add(current);
-    scrubObject(current, forms, queue);
+  const queue: Slot[] = [{ holder: root, name: undefined, value: root }];
+  let next = 0;
+  for (; next < queue.length && seen.size < MAX_OBJECTS; next++) {
+    const { value } = queue[next] as Slot;
+    if (seen.has(value) || isOpaque(value)) continue;
+    seen.add(value);
+    scrubObject(value, forms, queue);
+  }
+  // Nothing secret to look for: a body too big to walk is left as it is.
+  for (; forms.length > 0 && next < queue.length; next++) {
+    const slot = queue[next] as Slot;
+    if (!seen.has(slot.value) && !isOpaque(slot.value)) withhold(slot);
   }
   return root;
 }
 
-function scrubObject(target: object, forms: readonly string[], queue: object[]): void {
+function withhold({ holder, name }: Slot): void {
+  if (holder instanceof Map) holder.set(name, WITHHELD);
+  else replace(holder, name as PropertyKey, WITHHELD);
+}
+
+function scrubObject(target: object, forms: readonly string[], queue: Slot[]): void {
   const record = target as Record<PropertyKey, unknown>;
   const names: PropertyKey[] = [];
   for (const name of Reflect.ownKeys(target)) {
@@ -66,27 +93,35 @@ function scrubObject(target: object, forms: readonly string[], queue: object[]):
   for (const name of names) {
     const value = record[name];
     if (typeof value === 'string') {
+      if (forms.length === 0) continue;
       const scrubbed = scrubText(value, forms);
       if (scrubbed !== value) replace(target, name, scrubbed);
     } else if (typeof value === 'object' && value !== null) {
-      queue.push(value);
+      if (name === 'command') hideCommandArguments(value);
+      queue.push({ holder: target, name, value });
     }
   }
   if (target instanceof Map) {
     for (const [key, value] of target) {
       if (typeof value === 'string') {
-        const scrubbed = scrubText(value, forms);
+        const scrubbed = forms.length === 0 ? value : scrubText(value, forms);
         if (scrubbed !== value) target.set(key, scrubbed);
-      } else if (typeof value === 'object' && value !== null) queue.push(value);
+      } else if (typeof value === 'object' && value !== null) queue.push({ holder: target, name: key, value });
     }
   }
+}
+
+/** ioredis and node-redis errors keep the failed command as `command: { name, args }`: AUTH's password, SET's value. */
+function hideCommandArguments(command: object): void {
+  const args = (command as { args?: unknown }).args;
+  if (Array.isArray(args) && args.length > 0) replace(command, 'args', args.map(() => REDACTED));
 }
 
 function isErrorDetail(target: object, name: PropertyKey): boolean {
   return target instanceof Error && (name === 'message' || name === 'stack' || name === 'cause' || name === 'errors');
 }
 
-function replace(target: object, name: PropertyKey, value: string): void {
+function replace(target: object, name: PropertyKey, value: unknown): void {
   try {
     (target as Record<PropertyKey, unknown>)[name] = value;
     if ((target as Record<PropertyKey, unknown>)[name] === value) return;

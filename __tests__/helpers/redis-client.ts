@@ -7,6 +7,7 @@ import type { RedisClientLike } from '../../lib';
 
 interface ClientOptions {
   keyPrefix?: string;
+  password?: string;
   maxRetriesPerRequest?: number | null;
 }
 

@@ -5,6 +5,7 @@ import { originOf } from '../options';
 import { redactError, redactRequestBody } from '../redact';
 import type { RefreshContext, TokenInput } from '../types';
 import { optionError, readingOption, snapshotOptions } from '../validate';
+import { readBounded, ResponseTooLargeError } from './read-bounded';
 import { parseTokenResponse } from './token-response';
 
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post';
@@ -102,7 +103,7 @@ export function resolveEndpoint(helper: string, options: Partial<Record<(typeof 
   };
   const baseParams: Record<string, string> = { ...params };
   if (scope !== undefined) baseParams['scope'] = scope as string;
-  const secrets: string[] = typeof clientSecret === 'string' ? [clientSecret] : [];
+  const secrets: string[] = [...urlSecrets(tokenUrl as string), ...(typeof clientSecret === 'string' ? [clientSecret] : [])];
   if (method === 'client_secret_basic') {
     // RFC 6749 §2.3.1: each part form-urlencoded before base64.
     const credentials = Buffer.from(`${formEncode(clientId as string)}:${formEncode(clientSecret as string)}`).toString('base64');
@@ -135,6 +136,30 @@ function displayUrl(url: string, base?: string): string {
   }
 }
 
+/** A password in the URL's userinfo and every query value: some providers take credentials there. */
+function urlSecrets(url: string): string[] {
+  const parsed = new URL(url);
+  return [parsed.password, ...parsed.searchParams.values()].filter((value) => value !== '');
+}
+
+/**
+ * Errors from the token endpoint name it by `displayUrl` (its query or userinfo may carry a
+ * credential), and lose their Node request objects: the socket's pending data and the request's
+ * `path` hold the URL and the form body (refresh token, client secret), and sockets cannot be
+ * edited in place. Nobody needs the live request of a failed token call.
+ */
+function redactRequestUrl<T>(error: T, shownAs: string): T {
+  if (typeof error !== 'object' || error === null) return error;
+  const { config, response } = error as { config?: { url?: unknown }; response?: { config?: { url?: unknown } } };
+  for (const target of [config, response?.config]) {
+    if (typeof target === 'object' && target !== null && target.url !== undefined) target.url = shownAs;
+  }
+  for (const holder of [error, response]) {
+    if (typeof holder === 'object' && holder !== null && 'request' in holder) Reflect.deleteProperty(holder, 'request');
+  }
+  return error;
+}
+
 function formEncode(value: string): string {
   return new URLSearchParams({ v: value }).toString().slice(2);
 }
@@ -164,7 +189,8 @@ export async function requestToken(
       signal: context.signal,
       // We classify every status ourselves and parse the body ourselves (non-JSON must be reported).
       validateStatus: () => true,
-      responseType: 'text',
+      // Read and counted here, whatever the adapter (see read-bounded.ts).
+      responseType: 'stream',
       transformResponse: [(data: unknown) => data],
       // A redirect would carry the client credentials and the refresh token to wherever it points.
       maxRedirects: 0,
@@ -173,18 +199,19 @@ export async function requestToken(
       maxContentLength: endpoint.maxResponseBytes,
       tokenFlight: { skip: true },
     };
-    const response = await endpoint.client.request<string>(requestConfig);
+    const response = await endpoint.client.request<unknown>(requestConfig);
     status = response.status;
-    text = typeof response.data === 'string' ? response.data : String(response.data ?? '');
+    text = await readBounded(response.data, endpoint.maxResponseBytes, response.headers?.['content-length']);
     location = response.headers?.['location'];
     retryAfter = response.headers?.['retry-after'];
   } catch (error) {
     if (context.signal.aborted) throw context.signal.reason;
-    const tooLarge = (error as { code?: unknown }).code === 'ERR_BAD_RESPONSE' && /maxContentLength/.test(String((error as Error).message));
+    const tooLarge =
+      error instanceof ResponseTooLargeError || ((error as { code?: unknown }).code === 'ERR_BAD_RESPONSE' && /maxContentLength/.test(String((error as Error).message)));
     const problem = tooLarge ? `answered with more than maxResponseBytes (${endpoint.maxResponseBytes} bytes)` : 'could not be reached';
     throw new RefreshFailedError(`axios-token-flight: token endpoint ${endpoint.displayUrl} ${problem}`, {
       key: context.key,
-      cause: redactError(redactRequestBody(error), secrets),
+      cause: redactError(redactRequestUrl(redactRequestBody(error), endpoint.displayUrl), secrets),
     });
   }
   if (status >= 300 && status < 400) {

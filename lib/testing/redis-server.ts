@@ -86,7 +86,9 @@ function ping(port: number): Promise<boolean> {
     socket.once('connect', () => socket.write('PING\r\n'));
     socket.once('data', (data) => {
       socket.destroy();
-      resolve(data.toString().startsWith('+PONG'));
+      // A server started with `--requirepass` answers NOAUTH: it is up all the same.
+      const answer = data.toString();
+      resolve(answer.startsWith('+PONG') || answer.startsWith('-NOAUTH'));
     });
     socket.once('error', () => resolve(false));
     socket.once('timeout', () => {
