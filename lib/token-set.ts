@@ -1,3 +1,4 @@
+import { VSCHAR } from './kept-refresh-token';
 import { normaliseExtra } from './token-extra';
 import type { TokenInput, TokenSet } from './types';
 
@@ -8,10 +9,15 @@ import type { TokenInput, TokenSet } from './types';
  */
 export const MAX_TOKEN_LIFETIME_MS = 365 * 24 * 60 * 60 * 1000;
 
+/**
+ * The largest access token accepted, in characters. It travels in a request header, and servers
+ * refuse header lines past 8–16 KiB (431): a bigger token would fail every request until it expires.
+ * Real tokens, JWTs with many claims included, stay far below.
+ */
+export const MAX_ACCESS_TOKEN_LENGTH = 16_384;
+
 /** An access token travels in a header: visible ASCII only (RFC 6750 b64token and the `!` Salesforce uses). */
 const HEADER_SAFE = /^[\x21-\x7e]+$/;
-/** RFC 6749 A.17: a refresh token is VSCHAR (visible ASCII and space); never a line break. */
-const VSCHAR = /^[\x20-\x7e]+$/;
 /** An authentication scheme is an HTTP token (RFC 9110 §5.6.2): `Bearer`, `DPoP`, `MAC`, `Token`… */
 const AUTH_SCHEME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
@@ -43,6 +49,9 @@ export function normaliseTokenInput(
     if (value !== undefined && typeof value !== 'string') return { problem: `${name} must be a string, got ${describe(value)}` };
   }
   if (refreshToken === '') return { problem: 'refreshToken must not be empty' };
+  if (accessToken.length > MAX_ACCESS_TOKEN_LENGTH) {
+    return { problem: `accessToken is too large (${accessToken.length} characters; at most ${MAX_ACCESS_TOKEN_LENGTH} fit in a request header)` };
+  }
   const charsetProblem =
     tokenStringProblem('accessToken', accessToken, HEADER_SAFE, 'an HTTP header') ??
     (typeof refreshToken === 'string' ? tokenStringProblem('refreshToken', refreshToken, VSCHAR, 'a token request') : undefined);

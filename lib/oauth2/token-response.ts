@@ -1,4 +1,5 @@
 import { ReauthorizationRequiredError, RefreshFailedError, type TokenFlightError } from '../errors';
+import { keepRefreshToken } from '../kept-refresh-token';
 import { scrubText, secretForms } from '../scrub';
 import { describe } from '../token-set';
 import type { TokenInput } from '../types';
@@ -32,7 +33,12 @@ export function parseTokenResponse(
   const json = parseObject(body);
   if (status >= 200 && status < 300) {
     if (json === undefined) return malformed(key, tokenUrl, `a body that is not a JSON object (${body.trim() === '' ? 'empty' : 'unparseable'})`);
-    return toTokenInput(json, key, tokenUrl);
+    try {
+      return toTokenInput(json, key, tokenUrl);
+    } catch (refused) {
+      // A refused answer may still have rotated the refresh token: it must not be dropped.
+      throw keepRefreshToken(refused as object, json['refresh_token']);
+    }
   }
   const error = typeof json?.['error'] === 'string' ? quotable(json['error'], secrets, MAX_ERROR_CODE) : undefined;
   const description = typeof json?.['error_description'] === 'string' ? `: ${quotable(json['error_description'], secrets, MAX_DESCRIPTION)}` : '';
@@ -72,7 +78,8 @@ function toTokenInput(json: Record<string, unknown>, key: string, tokenUrl: stri
     accessToken,
     ...(typeof refreshToken === 'string' ? { refreshToken } : {}),
     ...(typeof expiresIn === 'number' ? { expiresIn } : {}),
-    ...(typeof tokenType === 'string' ? { tokenType } : {}),
+    // `"Bearer "` (a stray space) is a harmless quirk, not a reason to refuse the answer.
+    ...(typeof tokenType === 'string' && tokenType.trim() !== '' ? { tokenType: tokenType.trim() } : {}),
     ...(typeof scope === 'string' ? { scope } : {}),
     extra: extraFields(json),
   };

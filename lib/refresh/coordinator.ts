@@ -10,6 +10,7 @@ import type { KnownSecrets } from './known-secrets';
 import { canceled, LOCK_WAIT_MARGIN_MS, LockLoop, type Satisfies } from './lock-loop';
 import { Persistence } from './persistence';
 import { callRefresh, toRefreshError } from './refresh-call';
+import { keepRotatedRefreshToken } from './kept-answer';
 import { RefreshSlots } from './refresh-slots';
 import { StoreGuard, UNREADABLE, type StoreRead } from './store-guard';
 import { StoreView } from './store-view';
@@ -258,6 +259,8 @@ export class RefreshCoordinator {
       token = await callRefresh(this.options.refresh, key, current, reason, this.options.refreshTimeoutMs);
     } catch (error) {
       let failure = toRefreshError(error, key);
+      // A refused answer's rotated refresh token is stored first: the one we presented is spent.
+      const kept = await keepRotatedRefreshToken(this.#view, this.#persistence, { key, current, error, rejected, stored, owner });
       if (storeUnreadable && failure instanceof ReauthorizationRequiredError) {
         // No refresh token because the store could not be read, not because the grant is gone.
         failure = new StoreUnavailableError(
@@ -265,7 +268,8 @@ export class RefreshCoordinator {
           { key, cause: failure },
         );
       } else {
-        failure = await this.#failures.record(key, fromVersion ?? 0, failure);
+        // Backoff is for the version now held, so the kept refresh token is not tried at once in a loop.
+        failure = await this.#failures.record(key, kept?.version ?? fromVersion ?? 0, failure);
       }
       this.stats.refreshFailures += 1;
       const durationMs = Date.now() - started;

@@ -1,5 +1,6 @@
 import { RefreshFailedError, TokenFlightError } from '../errors';
 import type { TokenRefreshOptions } from '../options';
+import { keepRefreshToken } from '../kept-refresh-token';
 import { redactError, redactRequestBody } from '../redact';
 import { describe, normaliseTokenInput } from '../token-set';
 import type { RefreshReason, TokenSet } from '../types';
@@ -32,7 +33,11 @@ export async function callRefresh(
     clearTimeout(timer);
   }
   const result = normaliseTokenInput(input, current, Date.now());
-  if ('problem' in result) throw new RefreshFailedError(`axios-token-flight: refresh() returned an unusable token: ${result.problem}`, { key });
+  if ('problem' in result) {
+    const refused = new RefreshFailedError(`axios-token-flight: refresh() returned an unusable token: ${result.problem}`, { key });
+    // The provider may have rotated the refresh token all the same: keep it (see kept-refresh-token.ts).
+    throw keepRefreshToken(refused, (input as { refreshToken?: unknown } | null)?.refreshToken);
+  }
   const presented = current?.refreshToken;
   if (presented === undefined) return result.token;
   return { ...result.token, rotatesRefreshToken: result.token.refreshToken !== presented };

@@ -26,6 +26,11 @@ export interface FakeProviderBehaviour {
   apiScript: ApiScriptStep[];
   /** With `tokenFault: 'server-error'`, a `Retry-After` header (seconds) on the 503. @default none */
   retryAfterSeconds: number | undefined;
+  /**
+   * Fields laid over the next successful refresh answers, one set consumed per answer (the refresh
+   * token still rotates): a provider's quirks, such as `{ expires_in: 0 }` or `{ token_type: 'Bearer ' }`. @default []
+   */
+  answerQuirks: Array<Readonly<Record<string, unknown>>>;
 }
 
 export interface FakeProviderStats {
@@ -91,6 +96,7 @@ export async function startFakeProvider(initial: Partial<FakeProviderBehaviour> 
     retryAfterSeconds: undefined,
     ...initial,
     apiScript: [...(initial.apiScript ?? [])],
+    answerQuirks: [...(initial.answerQuirks ?? [])],
   };
   const stats: FakeProviderStats = {
     refreshes: 0,
@@ -145,6 +151,7 @@ export async function startFakeProvider(initial: Partial<FakeProviderBehaviour> 
       refresh_token: outcome.refreshToken,
       token_type: 'Bearer',
       expires_in: ttl,
+      ...behaviour.answerQuirks.shift(),
     });
   };
 
@@ -195,6 +202,7 @@ export async function startFakeProvider(initial: Partial<FakeProviderBehaviour> 
     stats,
     setBehaviour(change) {
       Object.assign(behaviour, change, change.apiScript === undefined ? {} : { apiScript: [...change.apiScript] });
+      if (change.answerQuirks !== undefined) behaviour.answerQuirks = [...change.answerQuirks];
       if (change.tokenFault !== undefined && change.tokenFaultCount === undefined) behaviour.tokenFaultCount = Number.POSITIVE_INFINITY;
     },
     authorize<Fields extends Readonly<Record<string, unknown>>>(responseFields?: Fields) {
