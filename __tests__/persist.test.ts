@@ -205,6 +205,67 @@ it('a process that reloads a lost token it can use still holds the fleet back wh
   expect(table.version()).toBe(2);
 });
 
+describe('a persist that is not promise-shaped', () => {
+  /** A synchronous table: `save` throws at once while `failing`, and returns nothing otherwise. */
+  class SyncTable {
+    readonly saved: number[] = [];
+    attempts = 0;
+    failing = 0;
+    load(): null {
+      return null;
+    }
+    save(_key: string, token: TokenSet): void {
+      this.attempts += 1;
+      if (this.failing > 0) {
+        this.failing -= 1;
+        throw new Error('disk full');
+      }
+      this.saved.push(token.version);
+    }
+  }
+
+  function syncWorker(table: SyncTable): { api: AxiosInstance; handle: TokenRefreshHandle } {
+    const api = axios.create({ baseURL: servers.provider.url });
+    const handle = attachTokenRefresh(api, {
+      persist: table,
+      refresh: oauth2.refreshTokenGrant({ tokenUrl: servers.provider.tokenUrl, clientId: 'c', clientSecret: 's' }),
+    });
+    servers.onCleanup(() => handle.detach());
+    return { api, handle };
+  }
+
+  it('save throwing synchronously: setToken resolves, the refreshing request succeeds, persist-failed names the key, and the save is retried', async () => {
+    const table = new SyncTable();
+    const { api, handle } = syncWorker(table);
+    const failed: Array<{ key: string; version: number }> = [];
+    handle.events.on('persist-failed', (event) => failed.push(event));
+    table.failing = 2;
+
+    const seeded = await handle.setToken(servers.provider.authorize());
+    servers.provider.revokeAccessTokens();
+    const response = await api.get('/api/x');
+    const deadline = Date.now() + 4_000; // the retry follows after about a second
+    while (!table.saved.includes(2) && Date.now() < deadline) await sleep(50);
+
+    expect(seeded.version).toBe(1);
+    expect(response.status).toBe(200);
+    expect(failed.map(({ key, version }) => [key, version])).toEqual([['default', 1], ['default', 2]]);
+    expect(table.saved).toContain(2);
+  });
+
+  it('save returning nothing (not a promise): nothing throws, every version is saved', async () => {
+    const table = new SyncTable();
+    const { api, handle } = syncWorker(table);
+
+    await handle.setToken(servers.provider.authorize());
+    servers.provider.revokeAccessTokens();
+    const response = await api.get('/api/x');
+
+    expect(response.status).toBe(200);
+    expect(table.saved).toEqual([1, 2]);
+  });
+});
+
 describe('close() and pending saves', () => {
   /** A seeded worker whose next refresh's save fails `failures` times; the refresh has happened. */
   async function refreshedWithFailingSave(failures: number, onFailure?: (attempt: number) => void) {

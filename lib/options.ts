@@ -65,10 +65,16 @@ export interface TokenRefreshOptions {
 
 /** Your durable copy of the credentials; the store stays the coordination point and cache. */
 export interface TokenPersistence {
-  /** The last saved token for `key` (a `TokenSet` as given to `save`, or any `TokenInput`), or nothing. */
-  load(key: string): Promise<TokenInput | null | undefined>;
-  /** Stores `token` for `key`. Called with strictly increasing versions per key; retried on failure. */
-  save(key: string, token: TokenSet): Promise<void>;
+  /**
+   * The last saved token for `key` (a `TokenSet` as given to `save`, or any `TokenInput`), or nothing.
+   * May answer synchronously; a throw counts as a failed load.
+   */
+  load(key: string): Promise<TokenInput | null | undefined> | TokenInput | null | undefined;
+  /**
+   * Stores `token` for `key`. Called with strictly increasing versions per key; retried on failure.
+   * May be synchronous; a throw (at once or later) is a failed save: `persist-failed`, then a retry.
+   */
+  save(key: string, token: TokenSet): Promise<void> | void;
 }
 
 export interface ResolvedOptions {

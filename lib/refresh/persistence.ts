@@ -80,7 +80,7 @@ export class Persistence {
 
   async #attempt(key: string, pending: PendingSave): Promise<void> {
     pending.attempt += 1;
-    const running = this.persist.save(key, pending.token);
+    const running = callSave(this.persist, key, pending.token);
     pending.running = running.then(
       () => undefined,
       () => undefined,
@@ -104,5 +104,14 @@ export class Persistence {
     } finally {
       pending.running = undefined;
     }
+  }
+}
+
+/** `save` as a promise, whatever it does: returns a value, returns nothing, or throws at once. */
+function callSave(persist: TokenPersistence, key: string, token: TokenSet): Promise<unknown> {
+  try {
+    return Promise.resolve(persist.save(key, token));
+  } catch (failure) {
+    return Promise.reject(failure);
   }
 }
