@@ -34,8 +34,11 @@ function context(): RefreshContext {
   });
 }
 
+const clients: Array<[string, () => AxiosInstance | undefined]> = [['the private client', () => undefined]];
+if (hasFetchAdapter) clients.push(['an httpClient on the fetch adapter', () => axios.create({ adapter: 'fetch' })]);
+
 describe(`token endpoint responses (axios ${axios.VERSION})`, () => {
-  it('a response larger than maxResponseBytes (1 MiB by default) fails the refresh instead of filling memory', async () => {
+  it.each(clients)('a response larger than maxResponseBytes (1 MiB by default) fails the refresh instead of filling memory (%s)', async (_client, httpClient) => {
     // Streams up to 64 MiB of JSON-looking padding; records how much it managed to write.
     let written = 0;
     const endpoint = http.createServer((_req, res) => {
@@ -55,11 +58,23 @@ describe(`token endpoint responses (axios ${axios.VERSION})`, () => {
     cleanups.push(() => new Promise((resolve) => endpoint.close(resolve)), () => endpoint.closeAllConnections());
     const tokenUrl = `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}/token`;
 
-    const error = await oauth2.refreshTokenGrant({ tokenUrl, clientId: 'client-id' })(context()).catch((e: unknown) => e);
+    const client = httpClient();
+    const refresh = oauth2.refreshTokenGrant({ tokenUrl, clientId: 'client-id', ...(client === undefined ? {} : { httpClient: client }) });
+
+    const error = await refresh(context()).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(RefreshFailedError);
     expect((error as Error).message).toMatch(/answered with more than maxResponseBytes \(1048576 bytes\)/);
-    expect(written).toBeLessThan(32 * 1024 * 1024);
+    // The client stopped reading soon after the limit: the server could not push the rest into memory.
+    expect(written).toBeLessThan(16 * 1024 * 1024);
+  });
+
+  it.each(clients)('a Content-Length above maxResponseBytes is refused before the body is read (%s)', async (_client, httpClient) => {
+    const endpoint = await server(() => ({ body: { access_token: 'at_fine', padding: 'x'.repeat(5_000) } }));
+    const client = httpClient();
+    const refresh = oauth2.refreshTokenGrant({ tokenUrl: `${endpoint.url}/token`, clientId: 'c', maxResponseBytes: 1_000, ...(client === undefined ? {} : { httpClient: client }) });
+
+    await expect(refresh(context())).rejects.toThrow(/more than maxResponseBytes \(1000 bytes\)/);
   });
 
   it('maxResponseBytes can be set; a small answer still works', async () => {
@@ -73,8 +88,6 @@ describe(`token endpoint responses (axios ${axios.VERSION})`, () => {
     expect(token).toMatchObject({ accessToken: 'at_fine', expiresIn: 60 });
   });
 
-  const clients: Array<[string, () => AxiosInstance | undefined]> = [['the private client', () => undefined]];
-  if (hasFetchAdapter) clients.push(['an httpClient on the fetch adapter', () => axios.create({ adapter: 'fetch' })]);
   it.each(clients)('a redirect is a RefreshFailedError naming it, and the credentials never reach its target (%s)', async (_client, httpClient) => {
     const elsewhere = await server(() => ({ body: { access_token: 'at_stolen' } }));
     const endpoint = await server(() => ({ status: 307, headers: { location: `${elsewhere.url}/collect?x=1` } }));
