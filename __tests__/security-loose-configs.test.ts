@@ -131,10 +131,10 @@ describe(`a custom header never follows a cross-origin redirect, however fetch i
     const saved = axios.defaults.adapter;
     axios.defaults.adapter = 'fetch' as never;
     try {
-      const client = await attached(`http://127.0.0.1:${hosts.port}`, { inject: { header: 'X-Api-Token', scheme: null } }, { adapter: undefined } as CreateAxiosDefaults);
+      const client = await attached(`http://127.0.0.1:${hosts.port}`, { inject: { header: 'X-Api-Token', scheme: null } }, { adapter: undefined } as unknown as CreateAxiosDefaults);
       await settle(client.get('/to-localhost', { validateStatus: () => true }));
     } finally {
-      axios.defaults.adapter = saved;
+      axios.defaults.adapter = saved as never;
     }
 
     expect(hosts.to('127.0.0.1')).toHaveLength(1);
