@@ -126,9 +126,12 @@ describe(`the token reaches allowed origins only (axios ${axios.VERSION})`, () =
     it('sends it to an allowed absolute URL when the baseURL is empty (nothing to join to)', async () => {
       const api = await withBase('', { allowAbsoluteUrls: false } as CreateAxiosDefaults);
 
-      await api.get(`${hosts.origin('api.test')}/me`);
+      const result = await settle(api.get(`${hosts.origin('api.test')}/me`));
 
-      expect(tokensAt('api.test')).toEqual([`Bearer ${ACCESS_TOKEN}`]);
+      // axios 1.8.2-1.8.3 join even to an empty baseURL ('/http://…'), and cannot send it at all.
+      if (/^1\.8\.[23]$/.test(axios.VERSION)) expect(result).toMatchObject({ message: 'Invalid URL' });
+      else expect(tokensAt('api.test')).toEqual([`Bearer ${ACCESS_TOKEN}`]);
+      expect(leaks()).toEqual([]);
     });
 
     it('sends it to a URL object that points at an allowed origin (axios sends it where it points)', async () => {
