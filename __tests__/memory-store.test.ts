@@ -35,6 +35,21 @@ describe('the shipped contract suite', () => {
       'holds a lock only until it expires: its owner can then neither write nor release it',
       'fences a writer whose lock expired and was taken by another owner',
       'refuses a write without the lock, even with the right version',
+      'delete leaves no token but a tombstone, which fences every write of a grant seeded before it (when it offers delete)',
+    ]);
+  });
+
+  it('catches a store whose restore compares versions only (an old grant with a higher version overwrites a re-seeded one)', async () => {
+    class VersionOnlyStore extends MemoryTokenStore {
+      override async restore(key: string, token: TokenSet): Promise<boolean> {
+        const current = await this.get(key);
+        if (current !== null && current.version >= token.version) return false;
+        return super.restore(key, { ...token, generation: Number.MAX_SAFE_INTEGER });
+      }
+    }
+    expect(await failures(() => new VersionOnlyStore())).toEqual([
+      'delete leaves no token but a tombstone, which fences every write of a grant seeded before it (when it offers delete)',
+      'restore ranks grants before versions: a newer grant is never overwritten by an older one, whatever its version (when it offers restore)',
     ]);
   });
 

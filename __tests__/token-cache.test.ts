@@ -108,17 +108,34 @@ it('the very same token accepted again keeps its entry (and its jittered due tim
   expect(tokens.accept('a', { ...first })).toBe(entry);
 });
 
-it('a change notice flags an older copy for a re-read, not the copy of the version noticed (our own write coming back)', () => {
+it('a change notice flags the copy for a re-read, except for the version noticed (our own write coming back)', () => {
   const { tokens } = cache(2);
   tokens.accept('a', token(2));
 
   tokens.markChanged('a', 2);
   expect(tokens.valid('a')?.version).toBe(2);
-  tokens.markChanged('a', 1);
-  expect(tokens.valid('a')?.version).toBe(2);
 
   tokens.markChanged('a', 3);
   expect(tokens.valid('a')).toBeUndefined();
+});
+
+it('a notice for a lower version is re-read too: it may be a newer grant (setToken after the store lost data)', () => {
+  const { tokens } = cache(2);
+  tokens.accept('a', token(2));
+
+  tokens.markChanged('a', 1);
+
+  expect(tokens.valid('a')).toBeUndefined();
+});
+
+it('a token of a newer grant replaces the copy whatever its version; an older grant never does', () => {
+  const { tokens } = cache(2);
+  tokens.accept('a', { ...token(5), generation: 1_000 });
+
+  tokens.accept('a', { ...token(9), generation: 500 });
+  expect(tokens.get('a')?.token.version).toBe(5);
+  tokens.accept('a', { ...token(1), generation: 2_000 });
+  expect(tokens.get('a')?.token).toMatchObject({ version: 1, generation: 2_000 });
 });
 
 it('a change notice without a version flags the copy', () => {

@@ -31,6 +31,13 @@ export interface TokenRefreshHandle {
   setToken(input: TokenInput, key?: string): Promise<TokenSet>;
   /** Marks the current token expired fleet-wide; the next use refreshes it. */
   invalidate(key?: string): Promise<void>;
+  /**
+   * Deletes the credential fleet-wide (a customer disconnects): from the store, from every
+   * process's copy (change notice) and from `persist` (`persist.delete`). A tombstone keeps any older
+   * copy from being refreshed, put back or restored. Requests for the key then fail with
+   * `ReauthorizationRequiredError` until `setToken` seeds it again.
+   */
+  deleteToken(key?: string): Promise<void>;
   readonly events: TokenFlightEvents;
   /** Counters for this process. */
   stats(): Readonly<TokenFlightStats>;
@@ -122,6 +129,7 @@ export function attachTokenRefresh(instance: AxiosInstance, options: TokenRefres
     getToken: (key) => redacting(defaultKey(key, 'getToken'), (k) => coordinator.currentToken(k)),
     setToken: (input, key) => redacting(defaultKey(key, 'setToken'), (k) => coordinator.setToken(input, k)),
     invalidate: (key) => redacting(defaultKey(key, 'invalidate'), (k) => coordinator.invalidate(k)),
+    deleteToken: (key) => redacting(defaultKey(key, 'deleteToken'), (k) => coordinator.deleteToken(k)),
     events,
     stats: () => Object.freeze({ ...stats, ...coordinator.holdings() }),
   };

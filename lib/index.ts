@@ -13,7 +13,7 @@ export type {
   TokenFlightRequestOptions,
 } from './types';
 export type { TokenFlightEvents, TokenFlightEventMap, TokenFlightEventName, TokenFlightStats } from './events';
-export type { TokenStore, RefreshFailureRecord } from './stores/token-store';
+export type { TokenStore, RefreshFailureRecord, CredentialTombstone, ChangeKind } from './stores/token-store';
 export { MemoryTokenStore } from './stores/memory';
 export { RedisTokenStore, RedisCommandTimeoutError, type RedisTokenStoreOptions, type RedisClientLike, type RedisSubscriberLike } from './stores/redis';
 export { TokenDecodeError } from './stores/token-codec';

@@ -75,6 +75,11 @@ export interface TokenPersistence {
    * May be synchronous; a throw (at once or later) is a failed save: `persist-failed`, then a retry.
    */
   save(key: string, token: TokenSet): Promise<void> | void;
+  /**
+   * Optional: removes the durable copy for `key` (`handle.deleteToken`). Called once, by the
+   * deleting process; a save still pending for `key` is dropped first, so it cannot write it back.
+   */
+  delete?(key: string): Promise<void> | void;
 }
 
 export interface ResolvedOptions {
@@ -242,6 +247,7 @@ function resolvePersist(value: unknown): TokenPersistence | undefined {
   if (typeof value !== 'object' || value === null || typeof persist.load !== 'function' || typeof persist.save !== 'function') {
     fail('persist', 'an object with load(key) and save(key, token) functions', value);
   }
+  if (persist.delete !== undefined && typeof persist.delete !== 'function') fail('persist', 'delete(key), when given, to be a function', value);
   return value as TokenPersistence;
 }
 

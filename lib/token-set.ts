@@ -84,6 +84,8 @@ export function normaliseTokenInput(
       issuedAt: now,
       // A property of the provider, not of one token: kept until a refresh shows otherwise.
       ...(previous?.rotatesRefreshToken === undefined ? {} : { rotatesRefreshToken: previous.rotatesRefreshToken }),
+      // The grant's line of versions goes on.
+      ...(previous?.generation === undefined ? {} : { generation: previous.generation }),
     },
   };
 }

@@ -41,6 +41,25 @@ export interface TokenSet {
    * rotation, two processes refreshing on their own would spend the same refresh token.
    */
   readonly rotatesRefreshToken?: boolean | undefined;
+  /**
+   * Epoch milliseconds of the `setToken` that began this grant's line of versions; refreshes keep
+   * it. A copy of an older grant (kept by a process through a store's data loss) ranks below any
+   * token of a newer one whatever their versions, so a re-connected credential is never replaced by
+   * the old one; a deletion's tombstone outranks every grant seeded before it. Absent on token sets
+   * written before it existed (ranks as 0).
+   */
+  readonly generation?: number | undefined;
+}
+
+/**
+ * What a deleted credential leaves behind (`handle.deleteToken`): no token, but a record that keeps
+ * any copy of it — or of anything seeded before the deletion — from being written back.
+ */
+export interface CredentialTombstone {
+  /** Above every version of the deleted credential the deleting process knew. */
+  readonly version: number;
+  /** Epoch milliseconds; a write whose token `generation` is not above it is refused. */
+  readonly deletedAt: number;
 }
 
 export type RefreshReason = 'missing' | 'expiring' | 'rejected';

@@ -37,8 +37,8 @@ const regressions = [
   {
     name: 'origin check always true',
     file: 'lib/interceptors/destination.ts',
-    from: 'if (allowed === null) return true;',
-    to: 'return true;',
+    from: "if (allowed === null && !axiosLogsIn) return 'allowed';",
+    to: "return 'allowed';",
     tests: ['security-destination.test.ts', 'inject.test.ts'],
   },
   {
@@ -94,8 +94,8 @@ const regressions = [
     // Under the lock the version cannot change, except by a lock-free restore after an outage.
     name: 'Lua fence: version check alone off',
     file: 'lib/stores/redis-scripts.ts',
-    from: "if current ~= tonumber(ARGV[2]) then return -1 end\nredis.call('HSET', KEYS[1], 'v', ARGV[3], 'd', ARGV[4])",
-    to: "redis.call('HSET', KEYS[1], 'v', ARGV[3], 'd', ARGV[4])",
+    from: "if current ~= tonumber(ARGV[2]) then return -1 end\nlocal deletedAt",
+    to: 'local deletedAt',
     tests: ['redis-store.test.ts'],
   },
   {

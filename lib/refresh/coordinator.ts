@@ -2,11 +2,13 @@ import type { GenericAbortSignal } from 'axios';
 import { ReauthorizationRequiredError, StoreUnavailableError } from '../errors';
 import type { TokenFlightEvents, TokenFlightCounters } from '../events';
 import type { ResolvedOptions } from '../options';
-import { normaliseTokenInput } from '../token-set';
 import type { RefreshReason, TokenSet } from '../types';
 import { abortable, settleWithin } from './abortable';
 import { FailureMemory } from './failure-memory';
 import type { KnownSecrets } from './known-secrets';
+import type { ChangeKind } from '../stores/token-store';
+import { CredentialLifecycle } from './lifecycle';
+import { credentialDeleted, isDeleted } from './recovery';
 import { canceled, LOCK_WAIT_MARGIN_MS, LockLoop, type Satisfies } from './lock-loop';
 import { Persistence } from './persistence';
 import { callRefresh, toRefreshError } from './refresh-call';
@@ -38,6 +40,7 @@ export class RefreshCoordinator {
   readonly #locks: LockLoop;
   readonly #failures: FailureMemory;
   readonly #persistence: Persistence | undefined;
+  readonly #lifecycle: CredentialLifecycle;
   readonly #unsubscribe: (() => void) | undefined;
   /** Set by `drain()`: no new refresh starts; those already sent finish. */
   #closing = false;
@@ -79,7 +82,9 @@ export class RefreshCoordinator {
         if (this.lifetime.aborted || this.#closing) throw canceled();
       },
     });
-    this.#unsubscribe = options.store.subscribe?.((key, version) => this.#onChangeNotice(key, version));
+    const [guard, view, cache, locks, failures] = [this.#guard, this.#view, this.#cache, this.#locks, this.#failures];
+    this.#lifecycle = new CredentialLifecycle({ guard, view, cache, locks, failures, persistence: this.#persistence, wakeUps: this.#wakeUps, lifetime });
+    this.#unsubscribe = options.store.subscribe?.((key, version, kind) => this.#onChangeNotice(key, version, kind));
   }
 
   /** How much this process holds right now, for `stats()`. */
@@ -121,37 +126,16 @@ export class RefreshCoordinator {
     return this.#obtain(key, rejectedVersion, true, signal);
   }
 
-  async setToken(input: unknown, key: string): Promise<TokenSet> {
-    const check = normaliseTokenInput(input, null, Date.now());
-    if ('problem' in check) throw new TypeError(`axios-token-flight: setToken: ${check.problem}`);
-    const token = await this.#locks.run(key, () => false, false, async (stored, owner) => {
-      // Numbered above every version this process has seen, so no copy anywhere outranks it.
-      const result = normaliseTokenInput(input, this.#view.newest(key, stored), Date.now());
-      if ('problem' in result) throw new TypeError(`axios-token-flight: setToken: ${result.problem}`);
-      await this.#view.write(key, result.token, stored, owner);
-      await this.#persistence?.save(key, result.token);
-      return result.token;
-    });
-    await this.#failures.clear(key);
-    return token;
+  setToken(input: unknown, key: string): Promise<TokenSet> {
+    return this.#lifecycle.setToken(input, key);
   }
 
-  /** Marks the current version expired (fleet-wide) so the next use refreshes; keeps the refresh token. */
-  async invalidate(key: string): Promise<void> {
-    const seen = this.#view.newest(key, await this.#view.read(key));
-    if (seen === null) return;
-    await this.#locks.run(
-      key,
-      // Someone already replaced the version we meant to invalidate: nothing left to do.
-      (current) => current !== null && current !== UNREADABLE && current.version !== seen.version,
-      false,
-      async (stored, owner) => {
-        const now = Date.now();
-        const expired: TokenSet = { ...seen, expiresAt: now, issuedAt: now, version: seen.version + 1 };
-        await this.#view.write(key, expired, stored, owner);
-        return expired;
-      },
-    );
+  invalidate(key: string): Promise<void> {
+    return this.#lifecycle.invalidate(key);
+  }
+
+  deleteToken(key: string): Promise<void> {
+    return this.#lifecycle.deleteToken(key);
   }
 
   /**
@@ -248,6 +232,14 @@ export class RefreshCoordinator {
         { key },
       );
     }
+    if (stored === null) {
+      if (await isDeleted(key, current, { guard: this.#guard, cache: this.#cache })) throw credentialDeleted(key);
+      // Nothing here nor in the store: another process may still hold it (the store lost it).
+      if (current === null) {
+        const copy = await this.#lifecycle.copyFromFleet(key);
+        if (copy !== null) return copy;
+      }
+    }
     const reason: RefreshReason = rejected ? 'rejected' : current === null ? 'missing' : 'expiring';
     const fromVersion = current?.version ?? null;
     await this.#failures.check(key, fromVersion ?? 0);
@@ -261,14 +253,16 @@ export class RefreshCoordinator {
       let failure = toRefreshError(error, key);
       // A refused answer's rotated refresh token is stored first: the one we presented is spent.
       const kept = await keepRotatedRefreshToken(this.#view, this.#persistence, { key, current, error, rejected, stored, owner });
-      if (storeUnreadable && failure instanceof ReauthorizationRequiredError) {
+      const noTokenAtAll = current === null && failure instanceof ReauthorizationRequiredError;
+      if (noTokenAtAll && storeUnreadable) {
         // No refresh token because the store could not be read, not because the grant is gone.
         failure = new StoreUnavailableError(
           `axios-token-flight: the token store could not be read and this process holds no copy of "${key}"; try again when the store answers`,
           { key, cause: failure },
         );
-      } else {
-        // Backoff is for the version now held, so the kept refresh token is not tried at once in a loop.
+      } else if (!noTokenAtAll) {
+        // Missing is not dead: no token at all leaves no fleet-wide record. Backoff is for the
+        // version now held, so a kept refresh token is not tried at once in a loop.
         failure = await this.#failures.record(key, kept?.version ?? fromVersion ?? 0, failure);
       }
       this.stats.refreshFailures += 1;
@@ -287,8 +281,14 @@ export class RefreshCoordinator {
     return written;
   }
 
-  #onChangeNotice(key: string, version: number | undefined): void {
+  #onChangeNotice(key: string, version: number | undefined, kind: ChangeKind | undefined): void {
     const copy = this.#cache.get(key)?.token;
+    if (kind === 'deleted') return this.#lifecycle.forget(key);
+    if (kind === 'wanted') {
+      // A process found no token: ours goes back if the store is still empty (restore checks).
+      if (copy !== undefined && !this.lifetime.aborted) this.#guard.restore(key, copy).catch(() => undefined);
+      return;
+    }
     if (copy !== undefined && version !== undefined && version < copy.version && !this.lifetime.aborted) {
       // Someone wrote an older version than ours: the store went back (restarted empty and refilled
       // from a stale copy, rolled back). Put ours back before anyone refreshes from the older one.

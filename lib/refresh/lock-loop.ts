@@ -1,9 +1,10 @@
+import { outranks } from '../token-rank';
 import { randomUUID } from 'node:crypto';
 import { CanceledError } from 'axios';
 import { RefreshFailedError } from '../errors';
 import type { Logger, TokenSet } from '../types';
 import { pollDelay } from './policies';
-import { recoverLostToken, type RecoveryDeps } from './recovery';
+import { isDeleted, recoverLostToken, type RecoveryDeps } from './recovery';
 import type { ReleaseSlot } from './refresh-slots';
 import { UNREADABLE, type StoreGuard, type StoreRead } from './store-guard';
 import type { StoreView } from './store-view';
@@ -136,7 +137,8 @@ export class LockLoop {
       // Not taken: fine if the store has as new a version; otherwise (a store without `restore`
       // cannot write without the lock) try again when the lock is free.
       const stored = await this.deps.view.read(key);
-      if (stored !== UNREADABLE && (stored === null || stored.version < copy.version)) this.deps.guard.writeBackLater();
+      if (stored === null && (await isDeleted(key, copy, this.deps.recovery))) return;
+      if (stored !== UNREADABLE && (stored === null || outranks(copy, stored))) this.deps.guard.writeBackLater();
       return;
     }
     try {

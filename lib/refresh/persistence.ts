@@ -60,6 +60,29 @@ export class Persistence {
     await this.#attempt(key, pending);
   }
 
+  /** The credential was deleted: a save still pending or being retried must not write it back. */
+  forget(key: string): void {
+    const pending = this.#pending.get(key);
+    if (pending === undefined) return;
+    clearTimeout(pending.timer);
+    this.#pending.delete(key);
+  }
+
+  /** Deletes the durable copy (`persist.delete`, when given), after dropping any pending save. */
+  async remove(key: string): Promise<void> {
+    this.forget(key);
+    const remove = this.persist.delete?.bind(this.persist);
+    if (remove === undefined) return;
+    try {
+      await remove(key);
+    } catch (failure) {
+      throw new StoreUnavailableError(`axios-token-flight: persist.delete failed for "${key}"; the store copy is deleted, call deleteToken again`, {
+        key,
+        cause: redactError(failure, this.secrets.forKey(key)),
+      });
+    }
+  }
+
   /** One last attempt for every save still pending, then no more retries (`close()`). */
   async flush(): Promise<void> {
     this.#closed = true;

@@ -1,4 +1,5 @@
-import { StoreUnavailableError } from '../errors';
+import { deletedBy, outranks } from '../token-rank';
+import { ReauthorizationRequiredError, StoreUnavailableError } from '../errors';
 import { normaliseTokenInput } from '../token-set';
 import type { TokenSet } from '../types';
 import type { KnownSecrets } from './known-secrets';
@@ -20,6 +21,7 @@ export interface RecoveryDeps {
  */
 export async function recoverLostToken(key: string, stored: StoreRead, lockOwner: string, deps: RecoveryDeps): Promise<TokenSet | null> {
   const copy = deps.cache.get(key)?.token;
+  if (stored === null && (await isDeleted(key, copy ?? null, deps))) return null;
   if (stored === UNREADABLE) {
     // Nothing can be put back; without a copy, the durable one is still better than nothing.
     return copy === undefined && deps.persistence !== undefined ? adopt(key, await loadDurableCopy(key, deps.persistence), deps) : null;
@@ -28,7 +30,7 @@ export async function recoverLostToken(key: string, stored: StoreRead, lockOwner
   // lost it): read before every refresh, so none starts from a version older than the database's.
   const durable = deps.persistence === undefined ? null : await durableCopyIfReachable(key, stored, deps.persistence);
   const best = newestOf(copy ?? null, durable);
-  if (best === null || (stored !== null && stored.version >= best.version)) return null;
+  if (best === null || (stored !== null && !outranks(best, stored))) return null;
   // Refused (the lock lapsed meanwhile, or a newer version just landed): try again when the store
   // next answers — a write-back that finds the store as new as ours stops there.
   if (!(await deps.guard.restore(key, best, lockOwner))) deps.guard.writeBackLater();
@@ -45,10 +47,26 @@ async function durableCopyIfReachable(key: string, stored: TokenSet | null, pers
   }
 }
 
+/** What a request for a deleted credential ends in, until `setToken` seeds it again. */
+export function credentialDeleted(key: string): ReauthorizationRequiredError {
+  return new ReauthorizationRequiredError(`axios-token-flight: "${key}" was deleted (deleteToken); seed it again with setToken`, { key });
+}
+
+/**
+ * Whether `key` was deleted (its tombstone fences `copy`'s grant, or any grant when there is no
+ * copy); a fenced copy is dropped here, so it is neither put back nor refreshed.
+ */
+export async function isDeleted(key: string, copy: TokenSet | null, deps: Pick<RecoveryDeps, 'guard' | 'cache'>): Promise<boolean> {
+  const tombstone = await deps.guard.tombstone(key);
+  if (tombstone === null || (copy !== null && !deletedBy(copy, tombstone))) return false;
+  deps.cache.delete(key);
+  return true;
+}
+
 function newestOf(a: TokenSet | null, b: TokenSet | null): TokenSet | null {
   if (a === null) return b;
   if (b === null) return a;
-  return b.version > a.version ? b : a;
+  return outranks(b, a) ? b : a;
 }
 
 function adopt(key: string, token: TokenSet | null, deps: RecoveryDeps): TokenSet | null {
@@ -71,9 +89,10 @@ async function loadDurableCopy(key: string, persistence: Persistence): Promise<T
   if ('problem' in result) {
     throw new StoreUnavailableError(`axios-token-flight: persist.load returned an unusable token for "${key}": ${result.problem}`, { key });
   }
-  const { version, issuedAt } = loaded as { version?: unknown; issuedAt?: unknown };
+  const { version, issuedAt, generation } = loaded as { version?: unknown; issuedAt?: unknown; generation?: unknown };
   return {
     ...result.token,
+    ...(typeof generation === 'number' && Number.isFinite(generation) ? { generation } : {}),
     ...(Number.isInteger(version) && (version as number) > 0 ? { version: version as number } : {}),
     ...(typeof issuedAt === 'number' && Number.isFinite(issuedAt) && issuedAt <= now ? { issuedAt } : {}),
   };

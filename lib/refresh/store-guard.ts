@@ -1,9 +1,10 @@
+import { deletedBy, outranks } from '../token-rank';
 import { randomUUID } from 'node:crypto';
 import { StoreUnavailableError } from '../errors';
 import type { TokenFlightEvents } from '../events';
 import { redactError } from '../redact';
 import { TokenDecodeError } from '../stores/token-codec';
-import type { RefreshFailureRecord, TokenStore } from '../stores/token-store';
+import type { CredentialTombstone, RefreshFailureRecord, TokenStore } from '../stores/token-store';
 import { NO_EXTRA } from '../token-extra';
 import type { Logger, TokenSet } from '../types';
 import type { KnownSecrets } from './known-secrets';
@@ -96,6 +97,27 @@ export class StoreGuard {
     return this.#run('releaseLock', key, () => this.store.releaseLock(key, owner), () => true);
   }
 
+  /** The tombstone of a deleted credential; a store without deletion, or one that cannot answer, has none. */
+  async tombstone(key: string): Promise<CredentialTombstone | null> {
+    if (this.store.getTombstone === undefined) return null;
+    return this.#run('getTombstone', key, async () => (await this.store.getTombstone?.(key)) ?? null, () => null);
+  }
+
+  /** Deletes fleet-wide. No local fallback: a deletion that did not reach the store did not happen. */
+  async delete(key: string, tombstone: CredentialTombstone): Promise<void> {
+    const remove = this.store.delete?.bind(this.store);
+    if (remove === undefined) throw new TypeError('axios-token-flight: deleteToken: this token store has no delete(); implement it (see docs/stores.md)');
+    let reached = true;
+    await this.#run('delete', key, () => remove(key, tombstone), () => void (reached = false));
+    if (!reached) throw new StoreUnavailableError(`axios-token-flight: the token store is unavailable; "${key}" was not deleted`, { key });
+  }
+
+  /** Asks other processes for their copy of `key`; whether anyone can hear it. */
+  requestCopies(key: string): Promise<boolean> {
+    const ask = this.store.requestCopies?.bind(this.store);
+    return ask === undefined ? Promise.resolve(false) : this.#run('requestCopies', key, () => ask(key), () => false);
+  }
+
   /** Failure records are hints: a store that cannot be asked, or lacks them, means "none". */
   async getRefreshFailure(key: string): Promise<RefreshFailureRecord | null> {
     if (this.store.getRefreshFailure === undefined || this.#degradedSince !== undefined) return null;
@@ -113,7 +135,8 @@ export class StoreGuard {
     if (heldBy === undefined && !(await this.store.acquireLock(key, owner, EMULATED_RESTORE_LOCK_MS))) return false;
     try {
       const stored = await this.store.get(key);
-      if (stored !== null && stored.version >= token.version) return false;
+      if (stored !== null && !outranks(token, stored)) return false;
+      if (deletedBy(token, (await this.store.getTombstone?.(key)) ?? null)) return false;
       return await this.store.compareAndSet(key, token, stored?.version ?? 0, owner);
     } finally {
       if (heldBy === undefined) await this.store.releaseLock(key, owner).catch(() => undefined);

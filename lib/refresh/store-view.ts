@@ -1,3 +1,5 @@
+import { deletedBy, outranks } from '../token-rank';
+import { credentialDeleted } from './recovery';
 import { RefreshFailedError } from '../errors';
 import type { Logger, TokenSet } from '../types';
 import type { KnownSecrets } from './known-secrets';
@@ -31,7 +33,7 @@ export class StoreView {
   newest(key: string, stored: StoreRead): TokenSet | null {
     const copy = this.cache.get(key)?.token ?? null;
     if (stored === null || stored === UNREADABLE) return copy;
-    return copy !== null && copy.version > stored.version ? copy : stored;
+    return copy !== null && outranks(copy, stored) ? copy : stored;
   }
 
   /** Fenced write: succeeds only while we hold the lock and the store still has `current`'s version. */
@@ -73,7 +75,12 @@ export class StoreView {
     }
     // Another process wrote a version at least as new while our lock had lapsed: adopt it.
     const latest = await this.read(key);
-    if (latest !== null && latest !== UNREADABLE && latest.version >= next.version) return latest;
+    if (latest !== null && latest !== UNREADABLE && !outranks(next, latest)) return latest;
+    // Deleted while we refreshed: the new tokens belong to nobody now.
+    if (latest === null && deletedBy(next, await this.guard.tombstone(key))) {
+      this.cache.delete(key);
+      throw credentialDeleted(key);
+    }
     this.cache.accept(key, next);
     this.guard.writeBackLater();
     return next;

@@ -1,3 +1,4 @@
+import { outranks } from '../token-rank';
 import type { TokenSet } from '../types';
 import { refreshDueAt } from './policies';
 
@@ -74,16 +75,25 @@ export class TokenCache {
     if (existing === undefined) {
       this.#entries.set(key, entry);
       if (this.#entries.size > this.options.maxEntries) this.#evict(key);
-    } else if (existing.token.version <= token.version) {
+    } else if (!outranks(existing.token, token)) {
       this.#entries.set(key, entry); // same position: replacing a value keeps Map order
     }
     return entry;
   }
 
-  /** A change notice: flag an older copy for a re-read (our own write coming back needs nothing). O(1), no allocation. */
+  /**
+   * A change notice: flag the copy for a re-read unless it is our own write coming back (same
+   * version). A lower version is re-read too: it may be a newer grant (`setToken` after data loss).
+   * O(1), no allocation.
+   */
   markChanged(key: string, version: number | undefined): void {
     const entry = this.#entries.get(key);
-    if (entry !== undefined && (version === undefined || entry.token.version < version)) entry.recheck = true;
+    if (entry !== undefined && (version === undefined || entry.token.version !== version)) entry.recheck = true;
+  }
+
+  /** Forgets `key` at once (the credential was deleted). */
+  delete(key: string): void {
+    if (this.#entries.delete(key)) this.options.onEvict(key);
   }
 
   clear(): void {

@@ -1,5 +1,6 @@
+import { deletedBy, outranks } from '../token-rank';
 import type { TokenSet } from '../types';
-import type { RefreshFailureRecord, TokenStore } from './token-store';
+import type { ChangeKind, CredentialTombstone, RefreshFailureRecord, TokenStore } from './token-store';
 
 interface Lock {
   readonly owner: string;
@@ -14,7 +15,8 @@ export class MemoryTokenStore implements TokenStore {
   readonly #tokens = new Map<string, TokenSet>();
   readonly #locks = new Map<string, Lock>();
   readonly #failures = new Map<string, RefreshFailureRecord>();
-  readonly #listeners = new Set<(key: string, version?: number) => void>();
+  readonly #tombstones = new Map<string, CredentialTombstone>();
+  readonly #listeners = new Set<(key: string, version?: number, kind?: ChangeKind) => void>();
 
   async get(key: string): Promise<TokenSet | null> {
     return this.#tokens.get(key) ?? null;
@@ -23,14 +25,32 @@ export class MemoryTokenStore implements TokenStore {
   async compareAndSet(key: string, next: TokenSet, expectedVersion: number, lockOwner: string): Promise<boolean> {
     if (!this.#holds(key, lockOwner)) return false;
     if ((this.#tokens.get(key)?.version ?? 0) !== expectedVersion) return false;
+    if (deletedBy(next, this.#tombstones.get(key) ?? null)) return false;
     this.#write(key, next);
     return true;
   }
 
   async restore(key: string, token: TokenSet): Promise<boolean> {
-    if ((this.#tokens.get(key)?.version ?? 0) >= token.version) return false;
+    const stored = this.#tokens.get(key);
+    if ((stored !== undefined && !outranks(token, stored)) || deletedBy(token, this.#tombstones.get(key) ?? null)) return false;
     this.#write(key, token);
     return true;
+  }
+
+  async delete(key: string, tombstone: CredentialTombstone): Promise<void> {
+    this.#tokens.delete(key);
+    this.#failures.delete(key);
+    this.#tombstones.set(key, tombstone);
+    this.#notify(key, tombstone.version, 'deleted');
+  }
+
+  async getTombstone(key: string): Promise<CredentialTombstone | null> {
+    return this.#tombstones.get(key) ?? null;
+  }
+
+  /** One process: nobody else can answer. */
+  async requestCopies(): Promise<boolean> {
+    return false;
   }
 
   async acquireLock(key: string, owner: string, ttlMs: number): Promise<boolean> {
@@ -59,7 +79,7 @@ export class MemoryTokenStore implements TokenStore {
     else this.#failures.set(key, record);
   }
 
-  subscribe(listener: (key: string, version?: number) => void): () => void {
+  subscribe(listener: (key: string, version?: number, kind?: ChangeKind) => void): () => void {
     this.#listeners.add(listener);
     return () => {
       this.#listeners.delete(listener);
@@ -68,9 +88,15 @@ export class MemoryTokenStore implements TokenStore {
 
   #write(key: string, token: TokenSet): void {
     this.#tokens.set(key, token);
-    // Notify after the caller has seen its own write succeed, as a remote store would.
+    // A grant seeded after the deletion: the tombstone has done its work.
+    this.#tombstones.delete(key);
+    this.#notify(key, token.version, 'written');
+  }
+
+  #notify(key: string, version: number, kind: ChangeKind): void {
+    // After the caller has seen its own write succeed, as a remote store would.
     queueMicrotask(() => {
-      for (const listener of this.#listeners) listener(key, token.version);
+      for (const listener of this.#listeners) listener(key, version, kind);
     });
   }
 

@@ -1,7 +1,8 @@
 import type { TokenSet } from '../types';
-import { COMPARE_AND_SET, RELEASE_LOCK, RESTORE_IF_OLDER } from './redis-scripts';
+import { parseNotice, parseTombstone, type Notice } from './redis-notices';
+import { COMPARE_AND_SET, DELETE_CREDENTIAL, RELEASE_LOCK, RESTORE_IF_OLDER } from './redis-scripts';
 import { createCodec, parseEncryptionKey, type TokenCodec } from './token-codec';
-import type { RefreshFailureRecord, TokenStore } from './token-store';
+import type { ChangeKind, CredentialTombstone, RefreshFailureRecord, TokenStore } from './token-store';
 import { msOption, optionError, snapshotOptions } from '../validate';
 
 const WHERE = 'RedisTokenStore: ';
@@ -58,7 +59,7 @@ export class RedisTokenStore implements TokenStore {
   readonly #codec: TokenCodec;
   readonly #timeoutMs: number;
   readonly #channel: string;
-  readonly #listeners = new Set<(key: string, version?: number) => void>();
+  readonly #listeners = new Set<(key: string, version?: number, kind?: ChangeKind) => void>();
   #subscriber: RedisSubscriberLike | undefined;
   /** `ttlMs`, when entries expire. */
   readonly entryTtlMs: number | undefined;
@@ -92,6 +93,11 @@ export class RedisTokenStore implements TokenStore {
     return `${this.#prefix}:{${key}}:failure`;
   }
 
+  /** A deleted credential's tombstone (same hash tag: one slot with its token). */
+  tombstoneKey(key: string): string {
+    return `${this.#prefix}:{${key}}:deleted`;
+  }
+
   async get(key: string): Promise<TokenSet | null> {
     const storageKey = this.tokenKey(key);
     // The version field is what the fence compares; it must agree with the version inside the
@@ -105,8 +111,9 @@ export class RedisTokenStore implements TokenStore {
   async compareAndSet(key: string, next: TokenSet, expectedVersion: number, lockOwner: string): Promise<boolean> {
     const storageKey = this.tokenKey(key);
     const result = await this.#command(
-      'EVAL', COMPARE_AND_SET, 2, storageKey, this.lockKey(key),
-      lockOwner, expectedVersion, next.version, this.#codec.encode(next, storageKey), this.#channel, this.#notice(key, next), this.entryTtlMs ?? 0,
+      'EVAL', COMPARE_AND_SET, 3, storageKey, this.lockKey(key), this.tombstoneKey(key),
+      lockOwner, expectedVersion, next.version, this.#codec.encode(next, storageKey), this.#channel, this.#notice(key, next.version, 'written'),
+      this.entryTtlMs ?? 0, next.generation ?? 0,
     );
     return Number(result) === 1;
   }
@@ -114,9 +121,27 @@ export class RedisTokenStore implements TokenStore {
   async restore(key: string, token: TokenSet): Promise<boolean> {
     const storageKey = this.tokenKey(key);
     const result = await this.#command(
-      'EVAL', RESTORE_IF_OLDER, 1, storageKey, token.version, this.#codec.encode(token, storageKey), this.#channel, this.#notice(key, token), this.entryTtlMs ?? 0,
+      'EVAL', RESTORE_IF_OLDER, 2, storageKey, this.tombstoneKey(key),
+      token.version, this.#codec.encode(token, storageKey), this.#channel, this.#notice(key, token.version, 'written'), this.entryTtlMs ?? 0, token.generation ?? 0,
     );
     return Number(result) === 1;
+  }
+
+  async delete(key: string, tombstone: CredentialTombstone): Promise<void> {
+    await this.#command(
+      'EVAL', DELETE_CREDENTIAL, 3, this.tokenKey(key), this.failureKey(key), this.tombstoneKey(key),
+      tombstone.version, tombstone.deletedAt, this.#channel, this.#notice(key, tombstone.version, 'deleted'),
+    );
+  }
+
+  async getTombstone(key: string): Promise<CredentialTombstone | null> {
+    return parseTombstone(await this.#command('HMGET', this.tombstoneKey(key), 'v', 'at'));
+  }
+
+  async requestCopies(key: string): Promise<boolean> {
+    const receivers = Number(await this.#command('PUBLISH', this.#channel, this.#notice(key, 0, 'wanted')));
+    // PUBLISH counts every subscribed connection, this store's own among them.
+    return receivers > (this.#subscriber === undefined ? 0 : 1);
   }
 
   async getRefreshFailure(key: string): Promise<RefreshFailureRecord | null> {
@@ -134,8 +159,9 @@ export class RedisTokenStore implements TokenStore {
     await this.#command('SET', this.failureKey(key), JSON.stringify(record), 'PX', ttlMs);
   }
 
-  #notice(key: string, token: TokenSet): string {
-    return JSON.stringify({ key, version: token.version });
+  #notice(key: string, version: number, kind: ChangeKind): string {
+    // 'written' is left out: stores and processes from before notice kinds read it as a write.
+    return JSON.stringify(kind === 'written' ? { key, version } : { key, version, kind });
   }
 
   async acquireLock(key: string, owner: string, ttlMs: number): Promise<boolean> {
@@ -146,7 +172,7 @@ export class RedisTokenStore implements TokenStore {
     return Number(await this.#command('EVAL', RELEASE_LOCK, 1, this.lockKey(key), owner)) === 1;
   }
 
-  subscribe(listener: (key: string, version?: number) => void): () => void {
+  subscribe(listener: (key: string, version?: number, kind?: ChangeKind) => void): () => void {
     this.#listeners.add(listener);
     this.#subscriber ??= this.#openSubscriber();
     return () => {
@@ -165,9 +191,9 @@ export class RedisTokenStore implements TokenStore {
     subscriber.on('error', () => undefined);
     subscriber.on('message', (channel, message) => {
       // Only our channel: this connection is ours and subscribes to nothing else.
-      const notice = parseNotice(message);
+      const notice: Notice | undefined = parseNotice(message);
       if (notice === undefined) return;
-      for (const listener of this.#listeners) listener(notice.key, notice.version);
+      for (const listener of this.#listeners) listener(notice.key, notice.version, notice.kind);
     });
     subscriber.subscribe(this.#channel).catch(() => undefined);
     return subscriber;
@@ -209,14 +235,5 @@ function parseFailure(text: string): RefreshFailureRecord | null {
     return valid ? (value as RefreshFailureRecord) : null;
   } catch {
     return null;
-  }
-}
-
-function parseNotice(message: string): { key: string; version: number } | undefined {
-  try {
-    const notice = JSON.parse(message) as { key?: unknown; version?: unknown };
-    return typeof notice.key === 'string' && typeof notice.version === 'number' ? { key: notice.key, version: notice.version } : undefined;
-  } catch {
-    return undefined;
   }
 }

@@ -106,6 +106,7 @@ function validated(value: unknown, storageKey: string): TokenSet {
     Number.isFinite(token.issuedAt) &&
     (token.expiresAt === undefined || token.expiresAt === null || Number.isFinite(token.expiresAt)) &&
     (token.rotatesRefreshToken === undefined || typeof token.rotatesRefreshToken === 'boolean') &&
+    (token.generation === undefined || Number.isFinite(token.generation)) &&
     (token.extra === undefined || isStoredExtra(token.extra));
   if (!valid) throw new TokenDecodeError(`the token set at ${storageKey} does not have the expected shape`);
   // Written by an older version from an overflowing `expires_in` (Infinity → JSON null): no known expiry.

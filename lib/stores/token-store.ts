@@ -1,4 +1,6 @@
-import type { TokenSet } from '../types';
+import type { CredentialTombstone, TokenSet } from '../types';
+
+export type { CredentialTombstone } from '../types';
 
 /**
  * What the fleet remembers about a credential's failed refreshes, so that every process — not just
@@ -23,6 +25,9 @@ export interface RefreshFailureRecord {
   readonly rememberUntil: number;
 }
 
+/** What a change notice says happened to a credential (a store without kinds sends `'written'`). */
+export type ChangeKind = 'written' | 'deleted' | 'wanted';
+
 /**
  * Where token sets live, shared by every process that uses the same credentials.
  * Implement it to keep tokens in Postgres, DynamoDB… The plugin relies on exactly these
@@ -35,14 +40,15 @@ export interface TokenStore {
    */
   readonly entryTtlMs?: number | undefined;
 
-  /** The current token set for `key`, or `null`. */
+  /** The current token set for `key`, or `null` (also when it was deleted). */
   get(key: string): Promise<TokenSet | null>;
 
   /**
    * Writes `next` only if the stored version is still `expectedVersion` (0 = nothing stored)
    * **and** `lockOwner` still holds the lock for `key`. Returns whether it wrote.
    * Both checks together are the fence: a writer whose lock expired, or who read a stale
-   * version, cannot overwrite a newer token.
+   * version, cannot overwrite a newer token. With a tombstone for `key` (see `delete`), only a token
+   * whose `generation` is above its `deletedAt` is written, and that write removes the tombstone.
    */
   compareAndSet(key: string, next: TokenSet, expectedVersion: number, lockOwner: string): Promise<boolean>;
 
@@ -53,14 +59,34 @@ export interface TokenStore {
   releaseLock(key: string, owner: string): Promise<boolean>;
 
   /**
-   * Optional wake-up hint: calls `listener(key, version)` after a token for `key` was written, by any
-   * process. Hints may be lost; the plugin still polls. Returns an unsubscribe function.
+   * Optional wake-up hint: calls `listener(key, version, kind)` after a token for `key` was written
+   * (`'written'`), deleted (`'deleted'`), or asked for by a process that found none (`'wanted'`, see
+   * `requestCopies`), by any process. Hints may be lost; the plugin still polls. Returns an
+   * unsubscribe function.
    */
-  subscribe?(listener: (key: string, version?: number) => void): () => void;
+  subscribe?(listener: (key: string, version?: number, kind?: ChangeKind) => void): () => void;
+
+  /**
+   * Optional: removes the credential for good, atomically — its token set and failure record go,
+   * `tombstone` stays — and sends a `'deleted'` notice. No lock needed: the tombstone fences every
+   * later write of the old grant. Required by `handle.deleteToken`.
+   */
+  delete?(key: string, tombstone: CredentialTombstone): Promise<void>;
+
+  /** Optional (with `delete`): the tombstone of a deleted credential, or `null`. */
+  getTombstone?(key: string): Promise<CredentialTombstone | null>;
+
+  /**
+   * Optional: sends a `'wanted'` notice for `key` (a process found no token for it) and resolves
+   * whether any *other* process can hear it. Processes holding a copy answer by putting it back
+   * with `restore`.
+   */
+  requestCopies?(key: string): Promise<boolean>;
 
   /**
    * Puts back a token set the store lost, without the lock: writes `token` only if the store holds
-   * nothing for `key`, or an older version than `token.version`, atomically. Returns whether it
+   * nothing for `key`, or a lower-ranked token (an older `generation`, or the same generation and an
+   * older version), and no tombstone at or after `token.generation`, atomically. Returns whether it
    * wrote. The plugin calls it when the store restarted empty or was rolled back to older data, and
    * when a refresh's fenced write could not land because the lock vanished with the data — the
    * provider has already rotated, so those tokens may be the only live ones anywhere.

@@ -14,6 +14,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { TokenStore } from '../stores/token-store';
 import type { TokenSet } from '../types';
+import { LIFECYCLE_CASES } from './store-contract-lifecycle';
 
 export interface TokenStoreContractCase {
   readonly name: string;
@@ -171,7 +172,7 @@ const CASES: ReadonlyArray<readonly [string, Body]> = [
 
 /** The contract's cases, each on a fresh key of a store from `open`. */
 export function tokenStoreContract(open: OpenTokenStore): TokenStoreContractCase[] {
-  return CASES.map(([name, body]) => ({
+  return [...CASES, ...LIFECYCLE_CASES].map(([name, body]) => ({
     name,
     run: async () => {
       const { store, close } = await open();
