@@ -14,6 +14,7 @@ export type {
 } from './types';
 export type { TokenFlightEvents, TokenFlightEventMap, TokenFlightEventName, TokenFlightStats } from './events';
 export type { TokenStore, RefreshFailureRecord, CredentialTombstone, ChangeKind } from './stores/token-store';
+export type { CredentialStatus, CredentialListOptions } from './stores/credential-status';
 export { MemoryTokenStore } from './stores/memory';
 export { RedisTokenStore, RedisCommandTimeoutError, type RedisTokenStoreOptions, type RedisClientLike, type RedisSubscriberLike } from './stores/redis';
 export { TokenDecodeError } from './stores/token-codec';

@@ -1,5 +1,6 @@
 import { deletedBy, outranks } from '../token-rank';
 import type { TokenSet } from '../types';
+import { globToRegExp, statusOf, type CredentialListOptions, type CredentialStatus } from './credential-status';
 import type { ChangeKind, CredentialTombstone, RefreshFailureRecord, TokenStore } from './token-store';
 
 interface Lock {
@@ -77,6 +78,17 @@ export class MemoryTokenStore implements TokenStore {
   async setRefreshFailure(key: string, record: RefreshFailureRecord | null): Promise<void> {
     if (record === null) this.#failures.delete(key);
     else this.#failures.set(key, record);
+  }
+
+  /** Every credential (and tombstone) whose key matches, as an operator may see it: no secret. */
+  async *credentials(options: CredentialListOptions = {}): AsyncIterable<CredentialStatus> {
+    const pattern = globToRegExp(options.match ?? '*');
+    const keys = new Set([...this.#tokens.keys(), ...this.#tombstones.keys()]);
+    for (const key of keys) {
+      if (!pattern.test(key)) continue;
+      const token = this.#tokens.get(key) ?? null;
+      yield statusOf(key, token, this.#tombstones.get(key)?.version, (this.#locks.get(key)?.expiresAt ?? 0) > Date.now(), await this.getRefreshFailure(key));
+    }
   }
 
   subscribe(listener: (key: string, version?: number, kind?: ChangeKind) => void): () => void {

@@ -1,4 +1,6 @@
 import type { TokenSet } from '../types';
+import type { CredentialListOptions, CredentialStatus } from './credential-status';
+import { listCredentials } from './redis-credentials';
 import { parseNotice, parseTombstone, type Notice } from './redis-notices';
 import { COMPARE_AND_SET, DELETE_CREDENTIAL, RELEASE_LOCK, RESTORE_IF_OLDER } from './redis-scripts';
 import { createCodec, parseEncryptionKey, type TokenCodec } from './token-codec';
@@ -157,6 +159,27 @@ export class RedisTokenStore implements TokenStore {
     }
     const ttlMs = Math.max(1, Math.ceil(record.rememberUntil - Date.now()));
     await this.#command('SET', this.failureKey(key), JSON.stringify(record), 'PX', ttlMs);
+  }
+
+  /**
+   * Every credential of this prefix (and every tombstone) whose key matches `match` (Redis glob),
+   * as an operator may see it — never a token, also with `encryptionKey`. SCAN-based: one batch in
+   * memory at a time; on a Cluster, every master is scanned.
+   */
+  credentials(options: CredentialListOptions = {}): AsyncIterable<CredentialStatus> {
+    const cluster = this.#redis as { nodes?: (role: string) => RedisClientLike[] };
+    return listCredentials(
+      {
+        prefix: this.#prefix,
+        nodes: async () => (typeof cluster.nodes === 'function' ? cluster.nodes('master') : [this.#redis]),
+        command: (command, ...args) => this.#command(command, ...args),
+        get: (key) => this.get(key),
+        getRefreshFailure: (key) => this.getRefreshFailure(key),
+        lockKey: (key) => this.lockKey(key),
+        tombstoneKey: (key) => this.tombstoneKey(key),
+      },
+      options,
+    );
   }
 
   #notice(key: string, version: number, kind: ChangeKind): string {
