@@ -8,7 +8,7 @@
 //   assignable to the plugin's.
 // `--if-stale` skips the build when dist/ is newer than every input (demo, example and bench use it).
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { build } from 'esbuild';
@@ -25,19 +25,22 @@ mkdirSync('dist');
 // Peer dependencies stay imports: the user's axios / ioredis must be the one we see.
 const external = ['axios', 'ioredis'];
 const common = { bundle: true, platform: 'node', target: 'node18', format: 'cjs', external, sourcemap: true, logLevel: 'warning' };
-/** lib/testing imports the public API from `..`: resolved to the main bundle, not copied into testing.js. */
+/** lib/testing and lib/cli import the public API from `..`: resolved to the main bundle, not copied into theirs. */
 const mainEntryIsExternal = {
   name: 'main-entry-external',
   setup(builder) {
     builder.onResolve({ filter: /^\.\.(\/index)?$/ }, (args) =>
-      args.importer.includes(`${path.sep}lib${path.sep}testing${path.sep}`) ? { path: './index.js', external: true } : undefined,
+      ['testing', 'cli'].some((dir) => args.importer.includes(`${path.sep}lib${path.sep}${dir}${path.sep}`)) ? { path: './index.js', external: true } : undefined,
     );
   },
 };
 await Promise.all([
   build({ ...common, entryPoints: ['lib/index.ts'], outfile: 'dist/index.js' }),
   build({ ...common, entryPoints: ['lib/testing/index.ts'], outfile: 'dist/testing.js', plugins: [mainEntryIsExternal] }),
+  // The `axios-token-flight` command (package.json `bin`).
+  build({ ...common, entryPoints: ['lib/cli/bin.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, plugins: [mainEntryIsExternal] }),
 ]);
+chmodSync('dist/cli.js', 0o755);
 
 const require = createRequire(import.meta.url);
 for (const name of ['index', 'testing']) {

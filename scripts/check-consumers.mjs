@@ -118,6 +118,10 @@ step('store contract suite under node:test, from the packed package');
 cpSync(path.join(here, 'contract.test.mjs'), path.join(esm, 'contract.test.mjs'));
 run(process.execPath, ['--test', '--test-reporter=dot', 'contract.test.mjs'], esm);
 
+step('the installed `axios-token-flight` command (package bin) answers --help');
+const help = run(path.join(work, 'node_modules', '.bin', 'axios-token-flight'), ['--help'], esm, { capture: true });
+if (!help.includes('usage: axios-token-flight <command>')) throw new Error(`axios-token-flight --help printed: ${help}`);
+
 rmSync(work, { recursive: true, force: true });
 step('consumers: all passed');
 
