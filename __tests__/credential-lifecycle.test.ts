@@ -148,10 +148,34 @@ describe('deleteToken', () => {
   });
 });
 
+it('a lagging database that still returns the deleted row is outranked by the tombstone: nothing loaded, nothing written back', async () => {
+  const rows = new Map<string, TokenSet>();
+  let loads = 0;
+  const lagging: TokenPersistence = {
+    load: (key) => {
+      loads += 1;
+      return rows.get(key) ?? null;
+    },
+    save: (key, token) => void rows.set(key, token),
+    delete: () => undefined, // a replica that has not seen the delete yet
+  };
+  const [a, fresh] = [process({ persist: lagging }), process({ persist: lagging })];
+  await a.handle.setToken(servers.provider.authorize());
+  await a.handle.deleteToken();
+  loads = 0;
+
+  const error = await settle(fresh.api.get('/api/x'));
+
+  expect(error).toBeInstanceOf(ReauthorizationRequiredError);
+  expect(loads).toBe(0);
+  expect(await redisKeys()).toEqual(['life:{default}:deleted']);
+});
+
 describe('re-connect and data loss', () => {
   it('after FLUSHALL, a re-seed by a process that never held the key wins over the old copy held elsewhere (0 reuse)', async () => {
     const [holder, reseeder] = [process(), process()];
-    await holder.handle.setToken(servers.provider.authorize());
+    const old = servers.provider.authorize();
+    await holder.handle.setToken(old);
     servers.provider.revokeAccessTokens();
     await holder.api.get('/api/x'); // version 2 of the old grant
     await sleep(300);
@@ -159,6 +183,7 @@ describe('re-connect and data loss', () => {
 
     const fresh = servers.provider.authorize();
     await reseeder.handle.setToken(fresh);
+    servers.provider.revokeGrant(old.refreshToken); // the customer re-connected: the old grant is gone
     await sleep(300);
     const viaHolder = await holder.handle.getToken();
     servers.provider.revokeAccessTokens();
@@ -183,6 +208,17 @@ describe('re-connect and data loss', () => {
     expect(servers.provider.stats.refreshes).toBe(0);
     await until(async () => (await redisKeys()).length > 0);
     expect(await redisKeys()).toEqual(['life:{default}:token']);
+  });
+
+  it('a process alone on the store does not wait for copies nobody can send', async () => {
+    const lonely = process();
+    await sleep(300); // subscribed: PUBLISH now counts it, and only it
+
+    const started = Date.now();
+    const error = await settle(lonely.api.get('/api/x'));
+
+    expect(error).toBeInstanceOf(ReauthorizationRequiredError);
+    expect(Date.now() - started).toBeLessThan(500);
   });
 
   it('a credential nobody holds is still a ReauthorizationRequiredError, without a fleet-wide record', async () => {

@@ -3,16 +3,19 @@
  *
  * Consecutive chaos runs against real processes: 4 workers on one credential of a provider that
  * rotates refresh tokens and revokes the whole family on reuse, while Redis is SIGKILLed and
- * restarted empty, paused with SIGSTOP, rolled back to a snapshot, workers `close()` or `detach()`
- * mid-refresh, and the token endpoint answers 503 for a while — one fault per run, round-robin, at
- * a random moment, with and without a durable copy (`persist`). Then one long 503 storm.
+ * restarted empty, paused with SIGSTOP, rolled back to a snapshot, flushed, the credential is
+ * re-connected (old grant revoked at the provider, new one seeded) or deleted and re-connected,
+ * workers `close()` or `detach()` mid-refresh, and the token endpoint answers 503 for a while — one
+ * fault per run, round-robin, at a random moment, with and without a durable copy (`persist`).
+ * Then one long 503 storm.
  *
- * Passes when, over every run: 0 family revocations (reuse), 0 ReauthorizationRequiredError, every
+ * Passes when, over every run: 0 family revocations (reuse), 0 ReauthorizationRequiredError (but
+ * while a credential is deleted), every
  * failure a TokenFlightError with retryable: true, no worker crashed; and the storm's token-endpoint
  * calls stay within what the backoff allows. Prints one line per run and the totals.
  */
 import axios from 'axios';
-import { attachTokenRefresh, RedisTokenStore } from '../../lib';
+import { attachTokenRefresh, RedisTokenStore, type TokenRefreshHandle } from '../../lib';
 import { startFakeProvider, startRedisServer, type FakeProvider, type RedisServer } from '../../lib/testing';
 import { fleetEnv, formatReport, runScenario, type FleetWorker, type ScenarioReport } from '../helpers/fleet';
 import { createRedis } from '../helpers/redis-client';
@@ -24,11 +27,22 @@ function option(name: string, fallback: number): number {
   return index === -1 ? fallback : Number(process.argv[index + 1]);
 }
 
+interface FaultContext {
+  readonly redis: RedisServer;
+  readonly provider: FakeProvider;
+  readonly workers: FleetWorker[];
+  readonly key: string;
+  /** The refresh token the credential was seeded with (its grant). */
+  readonly seededRefreshToken: string;
+}
+
 interface Fault {
   readonly name: string;
   readonly persist?: boolean;
   readonly onStoreError?: 'local' | 'fail';
-  run(context: { redis: RedisServer; provider: FakeProvider; workers: FleetWorker[]; key: string }): Promise<void>;
+  /** The fault deletes the credential for a while: ReauthorizationRequiredError is expected then. */
+  readonly deletes?: boolean;
+  run(context: FaultContext): Promise<void>;
 }
 
 /** Waits until a refresh is on the wire and returns the worker that sent it. */
@@ -45,6 +59,33 @@ const killRestart = async ({ redis }: { redis: RedisServer }): Promise<void> => 
   await redis.kill();
   await sleep(200 + Math.random() * 600);
   await redis.start(); // empty
+};
+
+async function flushAll(redis: RedisServer): Promise<void> {
+  const admin = createRedis(redis.port);
+  await admin.call('FLUSHALL');
+  admin.disconnect();
+}
+
+/** Runs `action` with a handle of this process on the fleet's store (an admin path of the application). */
+async function withHandle(redis: RedisServer, action: (handle: TokenRefreshHandle) => Promise<unknown>): Promise<void> {
+  const client = createRedis(redis.port);
+  const handle = attachTokenRefresh(axios.create(), { origins: 'any', store: new RedisTokenStore(client, { prefix: 'fleet' }), refresh: async () => ({ accessToken: 'unused' }) });
+  try {
+    await action(handle);
+  } finally {
+    handle.detach();
+    await client.quit();
+  }
+}
+
+/**
+ * The customer re-connects: the application seeds the new grant, and the provider revokes the old
+ * one. (Revoked first, the credential would have no grant for a moment: failures then are right.)
+ */
+const reconnect = async ({ redis, provider, key, seededRefreshToken }: FaultContext): Promise<void> => {
+  await withHandle(redis, (handle) => handle.setToken(provider.authorize(), key));
+  provider.revokeGrant(seededRefreshToken);
 };
 
 const FAULTS: Fault[] = [
@@ -87,6 +128,39 @@ const FAULTS: Fault[] = [
     },
   },
   {
+    name: 'Redis FLUSHALL',
+    run: async ({ redis }) => {
+      await sleep(300 + Math.random() * 1_200);
+      await flushAll(redis);
+    },
+  },
+  {
+    name: 're-connected (new grant seeded, old one revoked)',
+    run: async (context) => {
+      await sleep(300 + Math.random() * 1_200);
+      await reconnect(context);
+    },
+  },
+  {
+    name: 'Redis FLUSHALL, then re-connected',
+    run: async (context) => {
+      await sleep(300 + Math.random() * 1_000);
+      await flushAll(context.redis);
+      await sleep(Math.random() * 300);
+      await reconnect(context);
+    },
+  },
+  {
+    name: 'deleted, re-connected 300 ms later',
+    deletes: true,
+    run: async (context) => {
+      await sleep(300 + Math.random() * 1_000);
+      await withHandle(context.redis, (handle) => handle.deleteToken(context.key));
+      await sleep(300);
+      await reconnect(context);
+    },
+  },
+  {
     name: 'token endpoint 503 for 1.5 s',
     run: async ({ provider }) => {
       await sleep(300 + Math.random() * 800);
@@ -97,7 +171,7 @@ const FAULTS: Fault[] = [
   },
 ];
 
-async function seed(redis: RedisServer, provider: FakeProvider, key: string, durable: RedisServer | undefined): Promise<void> {
+async function seed(redis: RedisServer, provider: FakeProvider, key: string, durable: RedisServer | undefined): Promise<string> {
   const client = createRedis(redis.port);
   const seeder = attachTokenRefresh(axios.create(), { origins: 'any', store: new RedisTokenStore(client, { prefix: 'fleet' }), refresh: async () => ({ accessToken: 'unused' }) });
   const token = await seeder.setToken(provider.authorize(), key);
@@ -108,16 +182,18 @@ async function seed(redis: RedisServer, provider: FakeProvider, key: string, dur
     await db.call('SET', `durable:${key}`, JSON.stringify(token));
     await db.quit();
   }
+  return token.refreshToken as string;
 }
 
-function violations(report: ScenarioReport): string[] {
+function violations(report: ScenarioReport, fault?: Fault): string[] {
   const found: string[] = [];
   if (report.reuseDetections > 0) found.push(`${report.reuseDetections} reuse`);
   if (report.workersCrashed > 0) found.push(`${report.workersCrashed} worker(s) crashed`);
   if (report.succeeded + report.failed + report.cancelled !== report.sent) found.push('requests unaccounted for');
   for (const [name, failure] of Object.entries(report.failures)) {
-    if (name === 'ReauthorizationRequiredError') found.push(`${failure.count} ReauthorizationRequiredError`);
-    else if (failure.retryable !== true) found.push(`${failure.count} ${name} not retryable`);
+    if (name === 'ReauthorizationRequiredError') {
+      if (fault?.deletes !== true) found.push(`${failure.count} ReauthorizationRequiredError`);
+    } else if (failure.retryable !== true) found.push(`${failure.count} ${name} not retryable`);
   }
   return found;
 }
@@ -128,7 +204,7 @@ async function chaosRun(index: number, fault: Fault): Promise<{ report: Scenario
   const provider = await startFakeProvider({ accessTokenTtlSeconds: 1.5, propagationMs: 150, tokenLatencyMs: 50 + Math.floor(Math.random() * 300) });
   const key = `chaos-run-${index}`;
   try {
-    await seed(redis, provider, key, durable);
+    const seededRefreshToken = await seed(redis, provider, key, durable);
     const report = await runScenario({
       scenario: `#${String(index).padStart(2)} ${fault.name}`,
       workers: 4,
@@ -144,9 +220,9 @@ async function chaosRun(index: number, fault: Fault): Promise<{ report: Scenario
         ...(durable === undefined ? {} : { PERSIST_REDIS_PORT: String(durable.port) }),
       }),
       providerStats: () => provider.stats,
-      during: (workers) => fault.run({ redis, provider, workers, key }),
+      during: (workers) => fault.run({ redis, provider, workers, key, seededRefreshToken }),
     });
-    return { report, problems: violations(report) };
+    return { report, problems: violations(report, fault) };
   } finally {
     await provider.close();
     await redis.stop();

@@ -75,6 +75,11 @@ export interface FakeProvider {
   };
   /** Revokes every access token (the API answers 401 until a refresh). */
   revokeAccessTokens(): void;
+  /**
+   * Revokes the whole grant a refresh token (live or spent) belongs to, as a provider does when the
+   * user disconnects the app or re-connects it; `false` when the token is unknown.
+   */
+  revokeGrant(refreshToken: string): boolean;
   close(): Promise<void>;
 }
 
@@ -210,6 +215,7 @@ export async function startFakeProvider(initial: Partial<FakeProviderBehaviour> 
       return { ...families.start(behaviour.accessTokenTtlSeconds, extra), expiresIn: behaviour.accessTokenTtlSeconds, extra };
     },
     revokeAccessTokens: () => families.revokeAllAccessTokens(),
+    revokeGrant: (refreshToken) => families.revokeGrant(refreshToken),
     close: () =>
       new Promise<void>((resolve) => {
         for (const timer of pendingTimers) clearTimeout(timer);

@@ -59,6 +59,14 @@ export class TokenFamilies {
     return this.#access.get(value);
   }
 
+  /** Revokes the grant `refreshToken` belongs to (live or spent): its access and refresh tokens. */
+  revokeGrant(refreshToken: string): boolean {
+    const family = this.#liveRefresh.get(refreshToken) ?? this.#spentRefresh.get(refreshToken);
+    if (family === undefined) return false;
+    this.#revokeFamily(family);
+    return true;
+  }
+
   revokeAllAccessTokens(): void {
     this.#access.clear();
   }
