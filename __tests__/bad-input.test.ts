@@ -86,7 +86,7 @@ describe('attach options at their edges', () => {
     ['negative refreshTimeoutMs', { refreshTimeoutMs: -5 }, /`refreshTimeoutMs` must be an integer number of milliseconds from 1 to .*got -5/],
     ['NaN refreshSkewMs', { refreshSkewMs: Number.NaN }, /`refreshSkewMs` must be an integer number of milliseconds from 0 to .*got NaN/],
     ['empty origins entry', { origins: [''] }, /`origins` must be absolute http\(s\) URLs/],
-    ['negative backoff', { propagationBackoffMs: { initial: -1, max: 10 } }, /`propagationBackoffMs`/],
+    ['negative backoff', { propagation: { backoffMs: { initial: -1, max: 10 } } }, /`propagation.backoffMs`/],
   ])('%s → TypeError naming it', (_name, options, message) => {
     expect(() => attachTokenRefresh(axios.create({ baseURL: 'https://api.example.com' }), { refresh: async () => ({ accessToken: 'a' }), ...options })).toThrow(message);
   });

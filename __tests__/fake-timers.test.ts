@@ -17,7 +17,7 @@ it('waits out a propagation delay under fake timers advanced with advanceTimersB
   const handle = attachTokenRefresh(api, {
     refresh: oauth2.refreshTokenGrant({ tokenUrl: provider.tokenUrl, clientId: 'app' }),
     matchers: [matchers.linkedin(), matchers.unauthorized()],
-    maxPropagationWaits: 8,
+    propagation: { maxWaits: 8 },
   });
   try {
     await handle.setToken(provider.authorize());

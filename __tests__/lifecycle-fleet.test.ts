@@ -37,11 +37,20 @@ function admin(): TokenRefreshHandle {
   return handle;
 }
 
-function workers(count: number, requests: number, rate = 40): FleetWorker[] {
+/** Spawns `count` workers sending `requests` each at `rate` per second, and releases them once all are ready. */
+async function traffic(count: number, requests: number, rate = 40): Promise<FleetWorker[]> {
   const env = fleetEnv(redis.port, provider, KEY, { ...TIMING, REQUESTS: String(requests), RATE: String(rate), CONCURRENCY: '2' });
   const spawned = Array.from({ length: count }, (_, index) => spawnWorker(`w${index}`, env));
   cleanups.push(() => spawned.forEach((worker) => worker.process.kill()));
+  await Promise.all(spawned.map((worker) => worker.ready));
+  spawned.forEach((worker) => worker.go());
   return spawned;
+}
+
+async function flushAll(): Promise<void> {
+  const client = createRedis(redis.port);
+  await client.call('FLUSHALL');
+  client.disconnect();
 }
 
 async function redisKeys(): Promise<string[]> {
@@ -58,9 +67,7 @@ const failuresNamed = (results: Array<WorkerResult | undefined>, name: string): 
 
 it('deleteToken in one process: the other three stop within a second, and nothing writes it back after their copies expire', async () => {
   await admin().setToken(provider.authorize(), KEY);
-  const fleet = workers(3, 160); // 4 s of traffic each
-  await Promise.all(fleet.map((worker) => worker.ready));
-  fleet.forEach((worker) => worker.go());
+  const fleet = await traffic(3, 160); // 4 s of traffic each
   await sleep(1_000);
 
   await admin().deleteToken(KEY);
@@ -79,14 +86,10 @@ it('deleteToken in one process: the other three stop within a second, and nothin
 it('a re-seed by a process that never held the key, after Redis lost everything, wins in every worker (the old grant revoked): 0 reuse, no failures', async () => {
   const old = provider.authorize();
   await admin().setToken(old, KEY);
-  const fleet = workers(3, 160);
-  await Promise.all(fleet.map((worker) => worker.ready));
-  fleet.forEach((worker) => worker.go());
+  const fleet = await traffic(3, 160);
   await sleep(1_000);
 
-  const flusher = createRedis(redis.port);
-  await flusher.call('FLUSHALL');
-  flusher.disconnect();
+  await flushAll();
   // The customer re-connected: the new grant is seeded and the provider revokes the old one.
   const reseeded = await admin().setToken(provider.authorize(), KEY);
   provider.revokeGrant(old.refreshToken);
@@ -101,14 +104,10 @@ it('a re-seed by a process that never held the key, after Redis lost everything,
 
 it('after FLUSHALL, a newly started process is served by the copy the running ones hold: no ReauthorizationRequiredError, no reauthorize record', async () => {
   await admin().setToken(provider.authorize(), KEY);
-  const running = workers(2, 120);
-  await Promise.all(running.map((worker) => worker.ready));
-  running.forEach((worker) => worker.go());
+  const running = await traffic(2, 120);
   await sleep(500);
 
-  const flusher = createRedis(redis.port);
-  await flusher.call('FLUSHALL');
-  flusher.disconnect();
+  await flushAll();
   const [newcomer] = [spawnWorker('new', fleetEnv(redis.port, provider, KEY, { ...TIMING, REQUESTS: '20', RATE: '20', CONCURRENCY: '2' }))];
   cleanups.push(() => newcomer?.process.kill());
   await newcomer?.ready; // its first token read, right after the flush

@@ -27,7 +27,7 @@ function linkedinApi(h: Harness, propagationMs: number): void {
 
 describe('propagation policy', () => {
   it('waits out a fresh token rejected with 65601 for 250 ms and replays the same token: 1 refresh in total', async () => {
-    const h = await harness({ matchers: linkedinMatchers, propagationBackoffMs: fastBackoff, maxPropagationWaits: 6 });
+    const h = await harness({ matchers: linkedinMatchers, propagation: { backoffMs: fastBackoff, maxWaits: 6 } });
     linkedinApi(h, 250);
     const stale = await seedRejected(h);
 
@@ -45,7 +45,7 @@ describe('propagation policy', () => {
   });
 
   it('throws a retryable TokenPropagationError with retryAfterMs once the waits are used up, without refreshing again', async () => {
-    const h = await harness({ matchers: linkedinMatchers, propagationBackoffMs: fastBackoff, maxPropagationWaits: 2 });
+    const h = await harness({ matchers: linkedinMatchers, propagation: { backoffMs: fastBackoff, maxWaits: 2 } });
     linkedinApi(h, 60_000);
     await seedRejected(h);
 
@@ -61,8 +61,8 @@ describe('propagation policy', () => {
     expect(h.api.requests).toHaveLength(4);
   });
 
-  it('treats 65601 on a token older than propagationWindowMs as revoked, and refreshes', async () => {
-    const h = await harness({ matchers: linkedinMatchers, propagationWindowMs: 50, propagationBackoffMs: fastBackoff });
+  it('treats 65601 on a token older than propagation.windowMs as revoked, and refreshes', async () => {
+    const h = await harness({ matchers: linkedinMatchers, propagation: { windowMs: 50, backoffMs: fastBackoff } });
     const old = h.authority.issue();
     await h.handle.setToken({ accessToken: old, refreshToken: 'r0', expiresIn: 3600 });
     h.api.handle((request) =>
@@ -81,7 +81,7 @@ describe('propagation policy', () => {
   });
 
   it('does not count propagation waits against maxReplays', async () => {
-    const h = await harness({ matchers: linkedinMatchers, propagationBackoffMs: fastBackoff, maxPropagationWaits: 8, maxReplays: 1 });
+    const h = await harness({ matchers: linkedinMatchers, propagation: { backoffMs: fastBackoff, maxWaits: 8 }, maxReplays: 1 });
     linkedinApi(h, 300);
     await seedRejected(h);
 

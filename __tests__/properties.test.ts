@@ -13,14 +13,13 @@ jest.setTimeout(180_000);
 
 const OPTIONS = {
   maxReplays: 2,
-  maxPropagationWaits: 3,
-  propagationBackoffMs: { initial: 20, max: 80 },
+  propagation: { maxWaits: 3, backoffMs: { initial: 20, max: 80 } },
   lockTtlMs: 1_500,
   refreshTimeoutMs: 1_000,
 };
-const MAX_SENDS = 1 + OPTIONS.maxReplays + OPTIONS.maxPropagationWaits;
+const MAX_SENDS = 1 + OPTIONS.maxReplays + OPTIONS.propagation.maxWaits;
 /** Each send may wait out a refresh, or another process's lock (lockTtl + 2 s margin), plus propagation backoff. */
-const SETTLE_BOUND_MS = (1 + OPTIONS.maxReplays) * (OPTIONS.lockTtlMs + 2_000) + OPTIONS.maxPropagationWaits * 100 + 1_000;
+const SETTLE_BOUND_MS = (1 + OPTIONS.maxReplays) * (OPTIONS.lockTtlMs + 2_000) + OPTIONS.propagation.maxWaits * 100 + 1_000;
 
 const scenarioArbitrary = fc.record({
   calls: fc.array(fc.option(fc.integer({ min: 0, max: 150 }), { nil: undefined }), { minLength: 1, maxLength: 10 }),
@@ -48,7 +47,7 @@ const LIMIT_SCENARIOS = {
   /** One call, rejected every time: 1 send + maxReplays replays, then ReplayLimitError. */
   replays: { ...quietScenario, apiScript: Array<ApiScriptStep>(OPTIONS.maxReplays + 3).fill('reject') },
   /** A fresh token that keeps being "not propagated": 1 send + maxPropagationWaits waits, then TokenPropagationError. */
-  propagationWaits: { ...quietScenario, apiScript: Array<ApiScriptStep>(OPTIONS.maxPropagationWaits + 3).fill('propagating') },
+  propagationWaits: { ...quietScenario, apiScript: Array<ApiScriptStep>(OPTIONS.propagation.maxWaits + 3).fill('propagating') },
 };
 
 type Outcome = { ok: true; config: unknown } | { ok: false; error: unknown } | { hung: true };
@@ -59,10 +58,13 @@ function countersOf(config: unknown): { replays: number; propagationWaits: numbe
   return typeof state?.replays === 'number' && typeof state.propagationWaits === 'number' ? { replays: state.replays, propagationWaits: state.propagationWaits } : undefined;
 }
 
-/** The config of the last send behind a failure: the AxiosError's own, or its cause's (ReplayLimitError, TokenPropagationError…). */
+/**
+ * The config of the last send behind a failure: the AxiosError's own, or its cause's
+ * (ReplayLimitError, TokenPropagationError… carry only a summary of it as their own `config`).
+ */
 function lastConfigOf(error: unknown): unknown {
   const own = (error as { config?: unknown } | undefined)?.config;
-  return own ?? (error as { cause?: { config?: unknown } } | undefined)?.cause?.config;
+  return countersOf(own) === undefined ? (error as { cause?: { config?: unknown } } | undefined)?.cause?.config : own;
 }
 
 it('every call settles in bounded time with bounded sends, one refresh per version, typed errors, no leaked token, no reuse', async () => {
@@ -139,7 +141,7 @@ it('every call settles in bounded time with bounded sends, one refresh per versi
         const counters = countersOf('ok' in outcome ? (outcome.ok ? outcome.config : lastConfigOf(outcome.error)) : undefined);
         if (counters !== undefined && !('ok' in outcome && !outcome.ok && axios.isCancel(outcome.error))) {
           expect(counters.replays).toBeLessThanOrEqual(OPTIONS.maxReplays);
-          expect(counters.propagationWaits).toBeLessThanOrEqual(OPTIONS.maxPropagationWaits);
+          expect(counters.propagationWaits).toBeLessThanOrEqual(OPTIONS.propagation.maxWaits);
           expect(sends.get(String(i)) ?? 0).toBe(1 + counters.replays + counters.propagationWaits);
         }
         if ('ok' in outcome && !outcome.ok && outcome.error instanceof ReplayLimitError) {

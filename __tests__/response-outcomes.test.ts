@@ -75,7 +75,7 @@ describe('a reauthorize verdict', () => {
 describe('a propagation verdict', () => {
   it('one wait, then TokenPropagationError: event payload, exact message, retryAfterMs = the rest of the window', async () => {
     const notYet: Matcher = (response) => (response.status === 401 ? 'propagation' : undefined);
-    const h = await harness({ matchers: [notYet], maxPropagationWaits: 1, propagationWindowMs: 5_000, propagationBackoffMs: { initial: 40, max: 40 } });
+    const h = await harness({ matchers: [notYet], propagation: { maxWaits: 1, windowMs: 5_000, backoffMs: { initial: 40, max: 40 } } });
     h.api.handle(() => ({ status: 401, body: {} }));
     await seedAccepted(h);
     const waits = record(h.handle.events, 'propagation-wait');
@@ -103,7 +103,7 @@ describe('a propagation verdict', () => {
 
   it('retryAfterMs is the next backoff delay when that is longer than what is left of the window', async () => {
     const notYet: Matcher = (response) => (response.status === 401 ? 'propagation' : undefined);
-    const h = await harness({ matchers: [notYet], maxPropagationWaits: 0, propagationWindowMs: 2_000, propagationBackoffMs: { initial: 60_000, max: 60_000 } });
+    const h = await harness({ matchers: [notYet], propagation: { maxWaits: 0, windowMs: 2_000, backoffMs: { initial: 60_000, max: 60_000 } } });
     h.api.handle(() => ({ status: 401, body: {} }));
     await seedAccepted(h);
 
@@ -132,15 +132,18 @@ describe('a propagation verdict', () => {
 });
 
 describe('matchers', () => {
-  it('an unknown verdict is ignored and the next matcher decides', async () => {
-    const confused = ((): string => 'retry') as unknown as Matcher;
+  it('an answer that is not a verdict is a MatcherError naming the matcher (since 1.0; it used to be ignored)', async () => {
+    const confused = function confused(): string {
+      return 'retry';
+    } as unknown as Matcher;
     const h = await harness({ matchers: [confused, (response: AxiosResponse) => (response.status === 401 ? 'refresh' : undefined)] });
     await seedRejected(h);
 
-    const response = await h.client.get('/x');
+    const error = await h.client.get('/x').catch((caught: unknown) => caught);
 
-    expect(response.status).toBe(200);
-    expect(h.authority.refreshCount).toBe(1);
+    expect(error).toBeInstanceOf(MatcherError);
+    expect((error as Error).message).toMatch(/matcher #0 \(confused\) returned a string for a 401 response/);
+    expect(h.authority.refreshCount).toBe(0);
   });
 
   it('a throwing anonymous matcher is named by its position, with the status it was classifying', async () => {

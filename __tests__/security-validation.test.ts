@@ -21,8 +21,8 @@ describe('millisecond options beyond what a Node timer can hold', () => {
     ['lockTtlMs', { lockTtlMs: TOO_LONG }],
     ['refreshTimeoutMs', { refreshTimeoutMs: TOO_LONG, lockTtlMs: TOO_LONG - 1 }],
     ['refreshSkewMs', { refreshSkewMs: TOO_LONG }],
-    ['propagationWindowMs', { propagationWindowMs: TOO_LONG }],
-    ['propagationBackoffMs', { propagationBackoffMs: { initial: 1, max: TOO_LONG } }],
+    ['propagation.windowMs', { propagation: { windowMs: TOO_LONG } }],
+    ['propagation.backoffMs', { propagation: { backoffMs: { initial: 1, max: TOO_LONG } } }],
   ])('%s ≥ 2^31 → TypeError naming it', (name, overrides) => {
     expect(attach({ refresh, ...overrides })).toThrow(new RegExp(`option \`${name}\` must be`));
   });
@@ -46,7 +46,7 @@ describe('options that cannot be read', () => {
       },
     });
 
-  it.each(['maxReplays', 'store', 'origins', 'logger', 'propagationBackoffMs', 'refresh'])(
+  it.each(['maxReplays', 'store', 'origins', 'logger', 'propagation', 'refresh'])(
     'a getter that throws for %s → TypeError naming it, without the getter’s message',
     (name) => {
       const act = attach(throwing(name));
@@ -65,7 +65,7 @@ describe('options that cannot be read', () => {
     expect(attach(revoked())).toThrow(/options could not be read/);
     expect(attach({ refresh, origins: revoked() })).toThrow(/option `origins` could not be read/);
     expect(attach({ refresh, store: revoked() })).toThrow(/option `store` could not be read/);
-    expect(attach({ refresh, propagationBackoffMs: revoked() })).toThrow(/option `propagationBackoffMs` could not be read/);
+    expect(attach({ refresh, propagation: { backoffMs: revoked() } })).toThrow(/option `propagation.backoffMs` could not be read/);
   });
 
   it('RedisTokenStore and the oauth2 helpers read their options the same way', () => {

@@ -43,6 +43,9 @@ export interface TokenRefreshHandle {
   stats(): Readonly<TokenFlightStats>;
 }
 
+/** Instances with a plugin on them: a second one would inject, refresh and replay beside the first. */
+const attached = new WeakSet<AxiosInstance>();
+
 /**
  * Attaches token injection, rejection handling, single-flight refresh and bounded replay to
  * `instance`. Throws `TypeError` at once for invalid options.
@@ -51,7 +54,13 @@ export function attachTokenRefresh(instance: AxiosInstance, options: TokenRefres
   if (typeof instance?.interceptors?.request?.use !== 'function') {
     throw new TypeError(`axios-token-flight: attachTokenRefresh expects an axios instance, got ${describe(instance)}`);
   }
+  if (attached.has(instance)) {
+    throw new TypeError(
+      'axios-token-flight: this axios instance is already attached; use the handle attachTokenRefresh returned the first time (or detach() it before attaching again)',
+    );
+  }
   const resolved = resolveOptions(instance, options);
+  attached.add(instance);
   const lifetimeController = new AbortController();
   // Every request waiting on a refresh listens for detach; hundreds at once is normal, not a leak.
   setMaxListeners(0, lifetimeController.signal);
@@ -74,6 +83,7 @@ export function attachTokenRefresh(instance: AxiosInstance, options: TokenRefres
     random,
     sendGuard,
     redact,
+    secretHeaders: resolved.inject.headerLower === 'authorization' ? ['authorization'] : ['authorization', resolved.inject.headerLower],
     resolveKey: (config: InternalAxiosRequestConfig) => validKey(config.tokenFlight?.key ?? resolved.key(config), 'the `key` option'),
   };
 
@@ -101,6 +111,7 @@ export function attachTokenRefresh(instance: AxiosInstance, options: TokenRefres
   const stopIntercepting = (): void => {
     if (!intercepting) return;
     intercepting = false;
+    attached.delete(instance);
     for (const id of requestIds) instance.interceptors.request.eject(id);
     instance.interceptors.response.eject(responseId);
     sendGuard.uninstall(instance.defaults);

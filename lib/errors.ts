@@ -9,27 +9,58 @@ export type TokenFlightErrorCode =
   | 'ERR_REPLAY_LIMIT'
   | 'ERR_UNREPLAYABLE_REQUEST'
   | 'ERR_STORE_UNAVAILABLE'
-  | 'ERR_MATCHER_FAILED';
+  | 'ERR_MATCHER_FAILED'
+  | 'ERR_TOKEN_DECODE'
+  | 'ERR_REDIS_TIMEOUT';
+
+/** The HTTP answer behind an error, shaped as `AxiosError#response` — tokens and secrets replaced. */
+export interface HttpAnswer {
+  readonly status: number;
+  readonly statusText: string;
+  readonly headers: Readonly<Record<string, unknown>>;
+  /** The parsed body, as axios gave it. */
+  readonly data: unknown;
+}
+
+/** The request that got that answer, shaped as `AxiosError#config` — the token header's value replaced, kept. */
+export interface HttpRequestSummary {
+  readonly method: string | undefined;
+  readonly url: string | undefined;
+  readonly baseURL: string | undefined;
+  readonly headers: Readonly<Record<string, unknown>>;
+}
 
 interface TokenFlightErrorOptions {
   readonly key: string;
   readonly cause?: unknown;
+  /** The HTTP exchange that caused the error (the API's, or the token endpoint's). */
+  readonly http?: { readonly response: HttpAnswer; readonly config: HttpRequestSummary } | undefined;
 }
 
 export abstract class TokenFlightError extends Error {
   abstract readonly code: TokenFlightErrorCode;
   abstract readonly retryable: boolean;
   readonly key: string;
+  /** The HTTP status, when an HTTP answer caused the error: `err.response?.status` works as with an AxiosError. */
+  readonly status?: number;
+  readonly response?: HttpAnswer;
+  readonly config?: HttpRequestSummary;
 
   constructor(message: string, options: TokenFlightErrorOptions) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.key = options.key;
+    if (options.http !== undefined) {
+      this.status = options.http.response.status;
+      this.response = options.http.response;
+      this.config = options.http.config;
+    }
   }
 
   /** A log-safe summary; `cause` is already redacted by the plugin. */
   toJSON(): Record<string, unknown> {
-    return { name: this.name, code: this.code, message: this.message, key: this.key, retryable: this.retryable };
+    const summary = { name: this.name, code: this.code, message: this.message, key: this.key, retryable: this.retryable };
+    return this.status === undefined ? summary : { ...summary, status: this.status };
   }
 }
 
@@ -98,6 +129,27 @@ export class StoreUnavailableError extends TokenFlightError {
 export class MatcherError extends TokenFlightError {
   readonly code = 'ERR_MATCHER_FAILED';
   readonly retryable = false;
+}
+
+/** A stored token set that cannot be read back: another `encryptionKey`, tampering, or junk. */
+export class TokenDecodeError extends TokenFlightError {
+  readonly code = 'ERR_TOKEN_DECODE';
+  readonly retryable = false;
+
+  /** `key`: the credential, when the reader knows it. */
+  constructor(message: string, options: Partial<TokenFlightErrorOptions> = {}) {
+    super(message, { ...options, key: options.key ?? '' });
+  }
+}
+
+/** A Redis command gave no answer within `commandTimeoutMs` (a paused or unreachable server). */
+export class RedisCommandTimeoutError extends TokenFlightError {
+  readonly code = 'ERR_REDIS_TIMEOUT';
+  readonly retryable = true;
+
+  constructor(message: string, options: Partial<TokenFlightErrorOptions> = {}) {
+    super(message, { ...options, key: options.key ?? '' });
+  }
 }
 
 /** For job queues: `true` when retrying the job later can succeed without a person. */

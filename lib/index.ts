@@ -1,5 +1,5 @@
 export { attachTokenRefresh, type TokenRefreshHandle } from './attach';
-export type { TokenRefreshOptions, TokenPersistence } from './options';
+export type { TokenRefreshOptions, TokenPersistence, PropagationOptions, ReplayInfo } from './options';
 export type { TokenInjectionOptions } from './token-header';
 export type {
   TokenInput,
@@ -34,4 +34,6 @@ export {
   MatcherError,
   isRetryableAuthError,
   type TokenFlightErrorCode,
+  type HttpAnswer,
+  type HttpRequestSummary,
 } from './errors';

@@ -1,11 +1,34 @@
-import type { AxiosInstance } from 'axios';
-import { unauthorized } from './matchers/unauthorized';
-import { MemoryTokenStore } from './stores/memory';
+import type { AxiosInstance, InternalAxiosRequestConfig } from 'axios';
+import {
+  countOption, fail, positiveCount, resolveBackoff, resolveKey, resolveLogger, resolveMatchers, resolveOrigins, resolvePersist,
+  resolveStore, resolveStoreErrorPolicy, type Backoff,
+} from './option-resolvers';
 import type { TokenStore } from './stores/token-store';
 import { resolveInjection, type TokenInjection, type TokenInjectionOptions } from './token-header';
 import { describe } from './token-set';
-import type { KeyResolver, Logger, Matcher, RefreshContext, TokenInput, TokenSet } from './types';
-import { MAX_TIMER_MS, msOption, optionError, readingOption, snapshotOptions } from './validate';
+import type { KeyResolver, Logger, Matcher, RefreshContext, TokenInput, TokenPersistence } from './types';
+import { msOption, optionNames, readingOption, snapshotOptions } from './validate';
+
+export type { TokenPersistence } from './types';
+
+/** The propagation policy: how a "not propagated yet" rejection (LinkedIn 65601) is waited out. */
+export interface PropagationOptions {
+  /** A rejection of a token younger than this is waited out; an older one is refreshed. @default 30_000 */
+  readonly windowMs?: number | undefined;
+  /** Waits per request; not counted in `maxReplays`. @default 4 */
+  readonly maxWaits?: number | undefined;
+  /** Backoff between waits: doubles from `initial` (±20 % jitter) up to `max`. @default { initial: 500, max: 8_000 } */
+  readonly backoffMs?: Backoff | undefined;
+}
+
+/** What `beforeReplay` is told about the replay it may adjust. */
+export interface ReplayInfo {
+  readonly key: string;
+  /** Replays of this request so far, this one included: 1, 2, … (propagation waits and refreshes together). */
+  readonly attempt: number;
+  /** Why it is replayed: a refreshed token (`'refresh'`), or the same one after a propagation wait. */
+  readonly verdict: 'refresh' | 'propagation';
+}
 
 export interface TokenRefreshOptions {
   /** Gets a new token. Use `oauth2.refreshTokenGrant(...)` or write your own. */
@@ -22,12 +45,16 @@ export interface TokenRefreshOptions {
   readonly maxReplays?: number | undefined;
   /** Refresh this long before `expiresAt` (never more than half the lifetime; jittered). @default 60_000 */
   readonly refreshSkewMs?: number | undefined;
-  /** A "not propagated yet" rejection of a token younger than this is waited out. @default 30_000 */
-  readonly propagationWindowMs?: number | undefined;
-  /** Propagation waits per request; not counted in `maxReplays`. @default 4 */
-  readonly maxPropagationWaits?: number | undefined;
-  /** Backoff between propagation waits: doubles from `initial` (±20 % jitter) up to `max`. @default { initial: 500, max: 8_000 } */
-  readonly propagationBackoffMs?: { readonly initial: number; readonly max: number } | undefined;
+  /** How a "not propagated yet" rejection (LinkedIn 65601) is waited out. See `PropagationOptions`. */
+  readonly propagation?: PropagationOptions | undefined;
+  /**
+   * Called before every replay (after a refresh or a propagation wait), with the config about to be
+   * sent again: the last chance to re-sign it, renew a timestamp or an idempotency key. May be async;
+   * a throw ends that request with the error (redacted). It runs before the replay passes the
+   * instance's request interceptors again, so the new token is not in `config` yet: signing over
+   * the token belongs in a request interceptor.
+   */
+  readonly beforeReplay?: ((config: InternalAxiosRequestConfig, info: ReplayInfo) => void | Promise<void>) | undefined;
   /** How long a refresh lock lives if its holder dies. @default 15_000 */
   readonly lockTtlMs?: number | undefined;
   /** A refresh taking longer fails with `RefreshFailedError`; must be below `lockTtlMs`. @default 10_000 */
@@ -63,25 +90,6 @@ export interface TokenRefreshOptions {
   readonly maxConcurrentRefreshes?: number | undefined;
 }
 
-/** Your durable copy of the credentials; the store stays the coordination point and cache. */
-export interface TokenPersistence {
-  /**
-   * The last saved token for `key` (a `TokenSet` as given to `save`, or any `TokenInput`), or nothing.
-   * May answer synchronously; a throw counts as a failed load.
-   */
-  load(key: string): Promise<TokenInput | null | undefined> | TokenInput | null | undefined;
-  /**
-   * Stores `token` for `key`. Called with strictly increasing versions per key; retried on failure.
-   * May be synchronous; a throw (at once or later) is a failed save: `persist-failed`, then a retry.
-   */
-  save(key: string, token: TokenSet): Promise<void> | void;
-  /**
-   * Optional: removes the durable copy for `key` (`handle.deleteToken`). Called once, by the
-   * deleting process; a save still pending for `key` is dropped first, so it cannot write it back.
-   */
-  delete?(key: string): Promise<void> | void;
-}
-
 export interface ResolvedOptions {
   readonly refresh: TokenRefreshOptions['refresh'];
   readonly store: TokenStore;
@@ -95,12 +103,13 @@ export interface ResolvedOptions {
   readonly refreshSkewMs: number;
   readonly propagationWindowMs: number;
   readonly maxPropagationWaits: number;
-  readonly propagationBackoffMs: { readonly initial: number; readonly max: number };
+  readonly propagationBackoffMs: Backoff;
+  readonly beforeReplay: TokenRefreshOptions['beforeReplay'];
   readonly lockTtlMs: number;
   readonly refreshTimeoutMs: number;
   readonly onStoreError: 'local' | 'fail';
   readonly logger: Logger | undefined;
-  readonly refreshBackoffMs: { readonly initial: number; readonly max: number };
+  readonly refreshBackoffMs: Backoff;
   readonly persist: TokenPersistence | undefined;
   readonly inject: TokenInjection;
   readonly maxCachedTokens: number;
@@ -108,32 +117,29 @@ export interface ResolvedOptions {
 }
 
 const KNOWN_OPTIONS = [
-  'refresh', 'store', 'key', 'matchers', 'origins', 'maxReplays', 'refreshSkewMs', 'propagationWindowMs',
-  'maxPropagationWaits', 'propagationBackoffMs', 'lockTtlMs', 'refreshTimeoutMs', 'onStoreError', 'logger',
-  'refreshBackoffMs', 'persist', 'inject', 'maxCachedTokens', 'maxConcurrentRefreshes',
+  'refresh', 'store', 'key', 'matchers', 'origins', 'maxReplays', 'refreshSkewMs', 'propagation', 'beforeReplay',
+  'lockTtlMs', 'refreshTimeoutMs', 'onStoreError', 'logger', 'refreshBackoffMs', 'persist', 'inject', 'maxCachedTokens',
+  'maxConcurrentRefreshes',
 ] as const satisfies ReadonlyArray<keyof TokenRefreshOptions>;
 
 type OptionName = (typeof KNOWN_OPTIONS)[number];
 
-function fail(option: string, expected: string, value: unknown): never {
-  throw optionError('', option, expected, value);
-}
-
-function countOption(value: unknown, name: OptionName, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) fail(name, 'a non-negative integer', value);
-  return value;
-}
-
-function positiveCount(value: unknown, name: OptionName, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) fail(name, 'a positive integer', value);
-  return value;
-}
+/** 0.x names and what replaced them: refused with a TypeError that names the new one, never aliased. */
+const RENAMED: Readonly<Record<string, string>> = {
+  propagationWindowMs: 'propagation.windowMs',
+  maxPropagationWaits: 'propagation.maxWaits',
+  propagationBackoffMs: 'propagation.backoffMs',
+};
 
 export function resolveOptions(instance: AxiosInstance, options: TokenRefreshOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`axios-token-flight: options must be an object, got ${describe(options)}`);
+  }
+  const names = optionNames('', options);
+  for (const [old, replacement] of Object.entries(RENAMED)) {
+    if (names.includes(old)) {
+      throw new TypeError(`axios-token-flight: option \`${old}\` was renamed in 1.0: use \`${replacement}\``);
+    }
   }
   // Each option is read exactly once, here: a getter that throws (or a revoked Proxy) is a TypeError naming it.
   const given = snapshotOptions('', options, KNOWN_OPTIONS);
@@ -167,9 +173,8 @@ export function resolveOptions(instance: AxiosInstance, options: TokenRefreshOpt
     origins: read('origins', (value) => resolveOrigins(instance, value)),
     maxReplays: countOption(given.maxReplays, 'maxReplays', 2),
     refreshSkewMs: msOption('', 'refreshSkewMs', given.refreshSkewMs, 60_000, 0),
-    propagationWindowMs: msOption('', 'propagationWindowMs', given.propagationWindowMs, 30_000, 0),
-    maxPropagationWaits: countOption(given.maxPropagationWaits, 'maxPropagationWaits', 4),
-    propagationBackoffMs: read('propagationBackoffMs', (value) => resolveBackoff('propagationBackoffMs', value, { initial: 500, max: 8_000 })),
+    ...read('propagation', resolvePropagation),
+    beforeReplay: read('beforeReplay', resolveBeforeReplay),
     refreshBackoffMs: read('refreshBackoffMs', (value) => resolveBackoff('refreshBackoffMs', value, { initial: 1_000, max: 60_000 })),
     persist,
     inject: read('inject', resolveInjection),
@@ -182,97 +187,18 @@ export function resolveOptions(instance: AxiosInstance, options: TokenRefreshOpt
   });
 }
 
-function resolveStore(store: unknown): TokenStore {
-  if (store === undefined) return new MemoryTokenStore();
-  const methods = ['get', 'compareAndSet', 'acquireLock', 'releaseLock'] as const;
-  if (typeof store !== 'object' || store === null || methods.some((m) => typeof (store as Record<string, unknown>)[m] !== 'function')) {
-    fail('store', 'a TokenStore (get, compareAndSet, acquireLock, releaseLock)', store);
-  }
-  const subscribe = (store as Record<string, unknown>)['subscribe'];
-  if (subscribe !== undefined && typeof subscribe !== 'function') fail('store.subscribe', 'a function when present', subscribe);
-  return store as TokenStore;
+
+function resolvePropagation(value: unknown): Pick<ResolvedOptions, 'propagationWindowMs' | 'maxPropagationWaits' | 'propagationBackoffMs'> {
+  if (value !== undefined && (typeof value !== 'object' || value === null)) fail('propagation', 'an object { windowMs?, maxWaits?, backoffMs? }', value);
+  const given = value === undefined ? {} : snapshotOptions('propagation: ', value, ['windowMs', 'maxWaits', 'backoffMs'] as const);
+  return {
+    propagationWindowMs: msOption('', 'propagation.windowMs', given.windowMs, 30_000, 0),
+    maxPropagationWaits: countOption(given.maxWaits, 'propagation.maxWaits', 4),
+    propagationBackoffMs: readingOption('', 'propagation.backoffMs', () => resolveBackoff('propagation.backoffMs', given.backoffMs, { initial: 500, max: 8_000 })),
+  };
 }
 
-function resolveKey(key: unknown): KeyResolver {
-  if (key === undefined) return () => 'default';
-  if (typeof key === 'function') return key as KeyResolver;
-  if (typeof key === 'string' && key !== '') return () => key;
-  return fail('key', 'a non-empty string or a function (config) => string', key);
-}
-
-function resolveMatchers(value: unknown): readonly Matcher[] {
-  if (value === undefined) return Object.freeze([unauthorized()]);
-  if (!Array.isArray(value) || value.length === 0 || value.some((m) => typeof m !== 'function')) {
-    fail('matchers', 'a non-empty array of functions (response) => verdict', value);
-  }
-  return Object.freeze([...(value as Matcher[])]);
-}
-
-function resolveOrigins(instance: AxiosInstance, value: unknown): ReadonlySet<string> | null {
-  if (value === 'any') return null;
-  if (value === undefined) {
-    const baseURL = instance.defaults.baseURL;
-    const origin = typeof baseURL === 'string' ? originOf(baseURL) : undefined;
-    if (origin === undefined) {
-      throw new TypeError(
-        'axios-token-flight: option `origins` is required when the instance has no absolute `baseURL` ' +
-          "(a token must never go to an origin you did not choose); pass origins: ['https://api.example.com'] or 'any'",
-      );
-    }
-    return new Set([origin]);
-  }
-  if (!Array.isArray(value) || value.length === 0) fail('origins', "a non-empty array of URLs or 'any'", value);
-  return new Set(
-    (value as unknown[]).map((entry) => {
-      const origin = typeof entry === 'string' ? originOf(entry) : undefined;
-      if (origin === undefined) fail('origins', `absolute http(s) URLs, and one entry is not (${describe(entry)})`, entry);
-      return origin;
-    }),
-  );
-}
-
-/** `undefined` for anything that is not an absolute http(s) URL. */
-export function originOf(url: string): string | undefined {
-  try {
-    const parsed = new URL(url);
-    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.origin : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function resolvePersist(value: unknown): TokenPersistence | undefined {
-  if (value === undefined) return undefined;
-  const persist = value as Partial<Record<keyof TokenPersistence, unknown>>;
-  if (typeof value !== 'object' || value === null || typeof persist.load !== 'function' || typeof persist.save !== 'function') {
-    fail('persist', 'an object with load(key) and save(key, token) functions', value);
-  }
-  if (persist.delete !== undefined && typeof persist.delete !== 'function') fail('persist', 'delete(key), when given, to be a function', value);
-  return value as TokenPersistence;
-}
-
-function resolveBackoff(name: OptionName, value: unknown, fallback: { initial: number; max: number }): { initial: number; max: number } {
-  if (value === undefined) return fallback;
-  const backoff = value as { initial?: unknown; max?: unknown };
-  const valid =
-    typeof value === 'object' && value !== null &&
-    typeof backoff.initial === 'number' && Number.isFinite(backoff.initial) && backoff.initial >= 0 &&
-    typeof backoff.max === 'number' && Number.isFinite(backoff.max) && backoff.max >= backoff.initial && backoff.max <= MAX_TIMER_MS;
-  if (!valid) fail(name, `{ initial, max } with 0 ≤ initial ≤ max ≤ ${MAX_TIMER_MS} (ms)`, value);
-  return { initial: backoff.initial as number, max: backoff.max as number };
-}
-
-function resolveStoreErrorPolicy(value: unknown): 'local' | 'fail' {
-  if (value === undefined) return 'local';
-  if (value === 'local' || value === 'fail') return value;
-  return fail('onStoreError', "'local' or 'fail'", value);
-}
-
-function resolveLogger(value: unknown): Logger | undefined {
-  if (value === undefined) return undefined;
-  const levels = ['debug', 'info', 'warn', 'error'] as const;
-  if (typeof value !== 'object' || value === null || levels.some((l) => typeof (value as Record<string, unknown>)[l] !== 'function')) {
-    fail('logger', 'an object with debug, info, warn and error functions', value);
-  }
-  return value as Logger;
+function resolveBeforeReplay(value: unknown): ResolvedOptions['beforeReplay'] {
+  if (value !== undefined && typeof value !== 'function') fail('beforeReplay', 'a function (config, { key, attempt, verdict }) => void | Promise<void>', value);
+  return value as ResolvedOptions['beforeReplay'];
 }

@@ -104,6 +104,8 @@ export interface TokenFlightRequestOptions {
   skip?: boolean | undefined;
   /** Credential to use for this request; overrides the `key` option. */
   key?: string | undefined;
+  /** Replays of this request after a rejection; overrides the `maxReplays` option for it alone. */
+  maxReplays?: number | undefined;
 }
 
 declare module 'axios' {
@@ -112,4 +114,21 @@ declare module 'axios' {
   }
 }
 
-
+/** Your durable copy of the credentials; the store stays the coordination point and cache. */
+export interface TokenPersistence {
+  /**
+   * The last saved token for `key` (a `TokenSet` as given to `save`, or any `TokenInput`), or nothing.
+   * May answer synchronously; a throw counts as a failed load.
+   */
+  load(key: string): Promise<TokenInput | null | undefined> | TokenInput | null | undefined;
+  /**
+   * Stores `token` for `key`. Called with strictly increasing versions per key; retried on failure.
+   * May be synchronous; a throw (at once or later) is a failed save: `persist-failed`, then a retry.
+   */
+  save(key: string, token: TokenSet): Promise<void> | void;
+  /**
+   * Optional: removes the durable copy for `key` (`handle.deleteToken`). Called once, by the
+   * deleting process; a save still pending for `key` is dropped first, so it cannot write it back.
+   */
+  delete?(key: string): Promise<void> | void;
+}

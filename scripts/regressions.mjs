@@ -58,8 +58,8 @@ const regressions = [
   {
     name: 'replay limit off by one',
     file: 'lib/interceptors/response.ts',
-    from: 'if (state.replays >= options.maxReplays) {',
-    to: 'if (state.replays > options.maxReplays) {',
+    from: 'if (state.replays >= (config.tokenFlight?.maxReplays ?? options.maxReplays)) {',
+    to: 'if (state.replays > (config.tokenFlight?.maxReplays ?? options.maxReplays)) {',
     tests: ['properties.test.ts', 'replay.test.ts'],
   },
   {

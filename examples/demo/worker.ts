@@ -72,8 +72,7 @@ async function withPlugin(api: AxiosInstance, config: WorkerConfig, redis: Redis
     refresh: oauth2.refreshTokenGrant({ tokenUrl: config.tokenUrl, clientId: 'demo', clientSecret: 'demo-secret' }),
     matchers: [matchers.linkedin(), matchers.unauthorized()],
     refreshSkewMs: 300,
-    propagationBackoffMs: { initial: 100, max: 1_000 },
-    maxPropagationWaits: 8,
+    propagation: { backoffMs: { initial: 100, max: 1_000 }, maxWaits: 8 },
   });
   if (config.seed !== undefined) await handle.setToken(config.seed, config.key);
   const sync = setInterval(() => {

@@ -17,5 +17,7 @@ export interface PluginContext {
   readonly sendGuard: SendGuard;
   /** Redacts an error about `key` in place (by field and by value) and returns it. */
   redact<T>(error: T, key: string | undefined): T;
+  /** Lower-case names of the headers whose values are secrets: `authorization` and the token header. */
+  readonly secretHeaders: readonly string[];
   resolveKey(config: InternalAxiosRequestConfig): string;
 }

@@ -1,9 +1,31 @@
 import type { AxiosInterceptorOptions, InternalAxiosRequestConfig } from 'axios';
-import type { TokenSet } from '../types';
+import { describe } from '../token-set';
+import type { TokenFlightRequestOptions, TokenSet } from '../types';
 import type { PluginContext } from './context';
 import { destinationOf } from './destination';
 import { countFailure } from './response';
 import { stateOf } from './state';
+
+/** Enough to tell origins apart in a log, bounded so a crawler's many hosts cannot grow it. */
+const MAX_REPORTED_ORIGINS = 100;
+
+function destinationLabel(config: InternalAxiosRequestConfig): string {
+  const url = typeof config.url === 'string' ? config.url : '';
+  const base = typeof config.baseURL === 'string' ? config.baseURL : undefined;
+  try {
+    return new URL(url, base).origin;
+  } catch {
+    return '(not an absolute URL)';
+  }
+}
+
+/** `config.tokenFlight`, checked as the options are: a bad value rejects the request with a TypeError. */
+function checkRequestOptions(options: TokenFlightRequestOptions): void {
+  const { maxReplays } = options;
+  if (maxReplays !== undefined && !(typeof maxReplays === 'number' && Number.isInteger(maxReplays) && maxReplays >= 0)) {
+    throw new TypeError(`axios-token-flight: config.tokenFlight.maxReplays must be a non-negative integer, got ${describe(maxReplays)}`);
+  }
+}
 
 type RequestInterceptor = (config: InternalAxiosRequestConfig) => InternalAxiosRequestConfig | Promise<InternalAxiosRequestConfig>;
 
@@ -30,16 +52,32 @@ export function createRequestInterceptors(context: PluginContext): Array<[Reques
   const decisions = new WeakMap<object, Decision>();
 
   const decide = (config: InternalAxiosRequestConfig): Decision => {
-    if (config.tokenFlight?.skip === true || config.headers.get(header) === false) return null;
+    const perRequest = config.tokenFlight;
+    if (perRequest !== undefined) checkRequestOptions(perRequest);
+    if (perRequest?.skip === true || config.headers.get(header) === false) return null;
     const destination = destinationOf(config, context.options.origins, axiosMayLogIn);
     if (destination === 'own-login') {
       // Its 401 would be about those credentials, not our token: neither inject nor refresh.
       context.options.logger?.debug({}, 'axios-token-flight: no token: axios logs this request in itself (`auth`, or a user name in the URL)');
       return null;
     }
-    if (destination !== 'allowed') return null;
+    if (destination !== 'allowed') {
+      reportWithheld(config);
+      return null;
+    }
     const key = context.resolveKey(config);
     return { key, token: context.coordinator.cachedValid(key) };
+  };
+
+  /** Origins a token was withheld from, each logged once (at debug level: it is the plugin working as meant). */
+  const withheldFrom = new Set<string>();
+  const reportWithheld = (config: InternalAxiosRequestConfig): void => {
+    const logger = context.options.logger;
+    if (logger === undefined || withheldFrom.size >= MAX_REPORTED_ORIGINS) return;
+    const origin = destinationLabel(config);
+    if (withheldFrom.has(origin)) return;
+    withheldFrom.add(origin);
+    logger.debug({ origin }, 'axios-token-flight: no token for this request: its destination is not in `origins` (logged once per origin)');
   };
 
   const apply = (config: InternalAxiosRequestConfig, key: string | undefined, token: TokenSet | undefined): InternalAxiosRequestConfig => {

@@ -4,6 +4,7 @@ import { isAxiosErrorLike } from '../redact';
 import { sleep } from '../refresh/abortable';
 import { propagationDelay } from '../refresh/policies';
 import type { Verdict } from '../types';
+import { httpDetails } from '../http-details';
 import { classify } from './classify';
 import type { PluginContext } from './context';
 import { isUnreplayableBody, replay } from './replay';
@@ -29,7 +30,7 @@ export function createResponseInterceptors(context: PluginContext) {
     if (state === undefined) return response;
     const verdict = classifyCounted(context, response, state.key);
     if (verdict === undefined || context.sendGuard.redirectedAway(response)) return response;
-    return handleRejection(context, response.config, state, { verdict, status: response.status, error: undefined });
+    return handleRejection(context, response.config, state, { verdict, response, error: undefined });
   }
 
   async function onRejected(error: unknown): Promise<AxiosResponse> {
@@ -43,7 +44,7 @@ export function createResponseInterceptors(context: PluginContext) {
       const verdict = classifyCounted(context, axiosError.response, state.key);
       // A redirect took the request to a host that never saw our token: its answer is not ours.
       if (verdict !== undefined && !context.sendGuard.redirectedAway(axiosError.response)) {
-        return handleRejection(context, axiosError.config, state, { verdict, status: axiosError.response.status, error: axiosError });
+        return handleRejection(context, axiosError.config, state, { verdict, response: axiosError.response, error: axiosError });
       }
     }
     throw context.redact(error, state.key);
@@ -61,10 +62,10 @@ function classifyCounted(context: PluginContext, response: AxiosResponse, key: s
   }
 }
 
-/** What the matchers saw: their verdict, the HTTP status, and the error when axios rejected. */
+/** What the matchers saw: their verdict, the response, and the error when axios rejected. */
 interface Rejection {
   readonly verdict: Verdict;
-  readonly status: number;
+  readonly response: AxiosResponse;
   readonly error: AxiosError | undefined;
 }
 
@@ -75,7 +76,14 @@ async function handleRejection(
   rejection: Rejection,
 ): Promise<AxiosResponse> {
   try {
-    await prepareReplay(context, config, state, rejection);
+    const verdict = await prepareReplay(context, config, state, rejection);
+    const { beforeReplay, inject } = context.options;
+    if (beforeReplay !== undefined) {
+      // The caller's last word on the replay (re-sign it, a new timestamp). The rejected token is
+      // taken out first and our interceptor injects the current one after it: it never sees a token.
+      config.headers.delete(inject.header);
+      await beforeReplay(config, { key: state.key, attempt: state.replays + state.propagationWaits, verdict });
+    }
   } catch (failure) {
     countFailure(context, failure);
     throw context.redact(failure, state.key);
@@ -84,21 +92,27 @@ async function handleRejection(
   return replay(context, config);
 }
 
-/** Waits out propagation or gets a newer token, and bumps the counters; throws when the request must end. */
+/**
+ * Waits out propagation or gets a newer token, and bumps the counters; throws when the request must
+ * end. Returns why the request is replayed.
+ */
 async function prepareReplay(
   context: PluginContext,
   config: InternalAxiosRequestConfig,
   state: SentState,
-  { verdict, status, error }: Rejection,
-): Promise<void> {
+  { verdict, response, error }: Rejection,
+): Promise<'refresh' | 'propagation'> {
   const { options, coordinator, events, stats } = context;
   const { key, sentVersion } = state;
+  const { status } = response;
   const cause = context.redact(error, key);
+  // What an axios user reads on any error: the API's answer and the request, with secrets replaced.
+  const http = httpDetails(response, context.secretHeaders);
 
   if (verdict === 'reauthorize') {
     throw new ReauthorizationRequiredError(
       `axios-token-flight: the API says the grant behind "${key}" is gone (HTTP ${status}); refreshing cannot help, the user must authorise again`,
-      { key, cause },
+      { key, cause, http },
     );
   }
 
@@ -107,7 +121,7 @@ async function prepareReplay(
     if (verdict === 'refresh') coordinator.replacementFor(key, sentVersion).catch(() => undefined);
     throw new UnreplayableRequestError(
       'axios-token-flight: the token was rejected, but the request body is a stream that was consumed by the first send; send the request again with a new stream',
-      { key, cause },
+      { key, cause, http },
     );
   }
 
@@ -118,7 +132,7 @@ async function prepareReplay(
     if (attempt >= options.maxPropagationWaits) {
       throw new TokenPropagationError(
         `axios-token-flight: token version ${sentVersion} for "${key}" was still not accepted after ${attempt} propagation waits`,
-        { key, cause, retryAfterMs: Math.max(delayMs, options.propagationWindowMs - tokenAgeMs) },
+        { key, cause, http, retryAfterMs: Math.max(delayMs, options.propagationWindowMs - tokenAgeMs) },
       );
     }
     state.propagationWaits = attempt + 1;
@@ -126,20 +140,21 @@ async function prepareReplay(
     events.emit('propagation-wait', { key, version: sentVersion, attempt: attempt + 1, delayMs, tokenAgeMs });
     await sleep(delayMs, config.signal, context.lifetime);
     // Replays the same token, unless someone replaced it meanwhile: the request interceptor sends the current one.
-    return;
+    return 'propagation';
   }
 
   // A refresh verdict, or a "not propagated" verdict for a token too old to still be propagating.
-  if (state.replays >= options.maxReplays) {
+  if (state.replays >= (config.tokenFlight?.maxReplays ?? options.maxReplays)) {
     throw new ReplayLimitError(
       `axios-token-flight: token version ${sentVersion} for "${key}" was rejected after ${state.replays} replays (maxReplays)`,
-      { key, cause },
+      { key, cause, http },
     );
   }
   await coordinator.replacementFor(key, sentVersion, config.signal);
   state.replays += 1;
   stats.replays += 1;
   events.emit('replay', { key, attempt: state.replays, rejectedVersion: sentVersion, method: (config.method ?? 'get').toUpperCase() });
+  return 'refresh';
 }
 
 /** Counts a request the plugin failed; cancellations by the caller are not failures. */

@@ -1,11 +1,11 @@
-import axios, { type AxiosAdapter, type AxiosHeaders, type AxiosRequestConfig, type InternalAxiosRequestConfig } from 'axios';
-import { originOf } from '../options';
+import type { AxiosHeaders, AxiosRequestConfig, InternalAxiosRequestConfig } from 'axios';
+import { originOf } from '../origin';
 import type { KnownSecrets } from '../refresh/known-secrets';
 import type { TokenInjection } from '../token-header';
 import type { Logger } from '../types';
 import { destinationOf } from './destination';
 import type { NewerConfigOptions } from '../axios-newer-options';
-import { existingStateOf, stateOf } from './state';
+import { existingStateOf } from './state';
 
 
 type RedirectHook = (options: Record<string, unknown>, responseDetails?: unknown, requestDetails?: unknown) => void;
@@ -22,12 +22,8 @@ export interface SendGuardOptions {
 export interface SendGuard {
   /** The guard itself, as a `transformRequest` function: the last of the plugin's code to run before the adapter sends. */
   readonly transform: RequestTransform;
-  /**
-   * Makes sure a request made with `config` passes through the guard last: composed into its last
-   * transform, and again at the adapter (a transform appended later, by an interceptor that runs
-   * after ours, would otherwise run after the guard).
-   */
-  ensure(config: InternalAxiosRequestConfig): void;
+  /** Makes sure a request made with `config` passes through `transform` last (composed into its last transform). */
+  ensure(config: Pick<AxiosRequestConfig, 'transformRequest'>): void;
   /** Puts the guard and the redirect hook in the instance's defaults, so requests normally need no change. */
   install(defaults: Pick<AxiosRequestConfig, 'transformRequest' | 'beforeRedirect'>): void;
   /** Takes them out again (`detach()`), leaving a caller's own hook in place. */
@@ -98,6 +94,7 @@ export function createSendGuard({ origins, secrets, logger, injection }: SendGua
   };
 
   const transform: RequestTransform = function guardTokenDestination(data, headers) {
+    guardLaterTransforms(this.transformRequest);
     const state = existingStateOf(this);
     if (state?.sentVersion !== undefined) {
       const destination = destinationOf(this, origins, axiosMayLogIn);
@@ -121,14 +118,19 @@ export function createSendGuard({ origins, secrets, logger, injection }: SendGua
   };
 
   /**
-   * The guard once more at the adapter, which axios calls after every transform however it was
-   * added. One function per plugin: the adapter the request would have used waits in its state.
+   * A transform appended after the plugin ran (by an interceptor that runs after ours) would run
+   * after the guard and could re-point the request. axios reads each entry of the list as it goes,
+   * so the guard, while it runs, composes itself onto every entry behind it: they run guarded too.
+   * The common case — the guarded transform is last — costs one look at the last entry.
    */
-  const guardedAdapter = function guardedAdapter(config: InternalAxiosRequestConfig) {
-    const own = existingStateOf(config)?.adapter;
-    transform.call(config, config.data, config.headers);
-    return axios.getAdapter(own ?? axios.defaults.adapter)(config);
-  } as AxiosAdapter;
+  const guardLaterTransforms = (transforms: unknown): void => {
+    if (!Array.isArray(transforms)) return;
+    for (let index = transforms.length - 1; index >= 0; index--) {
+      const entry = transforms[index] as RequestTransform;
+      if (originalOf.has(entry) || typeof entry !== 'function') return;
+      transforms[index] = withGuard(entry);
+    }
+  };
 
   /**
    * The guard rides on the request's last transform instead of being appended: axios normalises
@@ -152,14 +154,7 @@ export function createSendGuard({ origins, secrets, logger, injection }: SendGua
   };
   /** The instance default's last transform, guarded: what nearly every request already ends with. */
   let installed: RequestTransform | undefined;
-  const ensure = (config: InternalAxiosRequestConfig): void => {
-    if (config.adapter !== guardedAdapter) {
-      stateOf(config).adapter = config.adapter;
-      config.adapter = guardedAdapter;
-    }
-    ensureTransform(config);
-  };
-  const ensureTransform = (config: Pick<AxiosRequestConfig, 'transformRequest'>): void => {
+  const ensure = (config: Pick<AxiosRequestConfig, 'transformRequest'>): void => {
     const transforms: unknown = config.transformRequest;
     if (Array.isArray(transforms)) {
       const last = transforms[transforms.length - 1] as RequestTransform | undefined;
@@ -177,7 +172,7 @@ export function createSendGuard({ origins, secrets, logger, injection }: SendGua
     transform,
     ensure,
     install(defaults) {
-      ensureTransform(defaults);
+      ensure(defaults);
       const transforms: unknown = defaults.transformRequest;
       installed = Array.isArray(transforms) ? (transforms[transforms.length - 1] as RequestTransform) : (transforms as RequestTransform);
       defaults.beforeRedirect = hookFor(defaults.beforeRedirect) as NonNullable<AxiosRequestConfig['beforeRedirect']>;

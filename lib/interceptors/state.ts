@@ -12,8 +12,6 @@ export interface TokenFlightState {
   sentVersion: number | undefined;
   /** `issuedAt` of the token that was sent (drives the propagation window). */
   sentIssuedAt: number | undefined;
-  /** The adapter the request named before the send guard took its place (see send-guard.ts). */
-  adapter: AxiosRequestConfig['adapter'];
 }
 
 /**
@@ -30,7 +28,7 @@ export function stateOf(config: AxiosRequestConfig): TokenFlightState {
   const holder = config as WithState;
   let state = holder[STATE_KEY];
   if (state === undefined) {
-    state = { replays: 0, propagationWaits: 0, key: undefined, sentVersion: undefined, sentIssuedAt: undefined, adapter: undefined };
+    state = { replays: 0, propagationWaits: 0, key: undefined, sentVersion: undefined, sentIssuedAt: undefined };
     holder[STATE_KEY] = state;
   }
   return state;

@@ -1,10 +1,11 @@
 import axios, { type AxiosInstance, type AxiosRequestConfig } from 'axios';
 import type { NewerConfigOptions } from '../axios-newer-options';
 import { RefreshFailedError } from '../errors';
-import { originOf } from '../options';
+import { originOf } from '../origin';
 import { redactError, redactRequestBody } from '../redact';
 import type { RefreshContext, TokenInput } from '../types';
 import { optionError, readingOption, snapshotOptions } from '../validate';
+import { httpDetails, type HttpDetails } from '../http-details';
 import { readBounded, ResponseTooLargeError } from './read-bounded';
 import { parseTokenResponse } from './token-response';
 
@@ -180,6 +181,7 @@ export async function requestToken(
   let text: string;
   let location: unknown;
   let retryAfter: unknown;
+  let answered: { status: number; statusText?: string; headers?: unknown } | undefined;
   try {
     const requestConfig: AxiosRequestConfig & NewerConfigOptions = {
       method: 'POST',
@@ -204,6 +206,7 @@ export async function requestToken(
     text = await readBounded(response.data, endpoint.maxResponseBytes, response.headers?.['content-length']);
     location = response.headers?.['location'];
     retryAfter = response.headers?.['retry-after'];
+    answered = response;
   } catch (error) {
     if (context.signal.aborted) throw context.signal.reason;
     const tooLarge =
@@ -214,13 +217,34 @@ export async function requestToken(
       cause: redactError(redactRequestUrl(redactRequestBody(error), endpoint.displayUrl), secrets),
     });
   }
+  // What an axios user reads on the error: the token endpoint's answer, credentials replaced.
+  const http = tokenEndpointDetails(endpoint, answered as NonNullable<typeof answered>, text);
   if (status >= 300 && status < 400) {
     const target = typeof location === 'string' ? ` to ${displayUrl(location, endpoint.tokenUrl)}` : '';
     throw new RefreshFailedError(
       `axios-token-flight: token endpoint ${endpoint.displayUrl} answered with a redirect (${status})${target}; ` +
         'redirects are not followed, because they would carry the client credentials and refresh token elsewhere: set tokenUrl to the final URL',
-      { key: context.key },
+      { key: context.key, http },
     );
   }
-  return parseTokenResponse(status, text, context.key, endpoint.displayUrl, secrets, retryAfter);
+  try {
+    return parseTokenResponse(status, text, context.key, endpoint.displayUrl, secrets, retryAfter, http);
+  } catch (error) {
+    // The answer may echo the client secret or the refresh token presented.
+    throw redactError(error, secrets);
+  }
+}
+
+function tokenEndpointDetails(endpoint: ResolvedEndpoint, response: { status: number; statusText?: string; headers?: unknown }, text: string): HttpDetails {
+  let data: unknown = text;
+  try {
+    data = JSON.parse(text) as unknown;
+  } catch {
+    // not JSON: the text itself
+  }
+  return httpDetails(
+    { ...response, data, config: { method: 'post', url: endpoint.displayUrl, headers: endpoint.headers } },
+    ['authorization'],
+    { tokenFields: true },
+  );
 }

@@ -1,4 +1,5 @@
 import { ReauthorizationRequiredError, RefreshFailedError, type TokenFlightError } from '../errors';
+import type { HttpDetails } from '../http-details';
 import { keepRefreshToken } from '../kept-refresh-token';
 import { scrubText, secretForms } from '../scrub';
 import { describe } from '../token-set';
@@ -29,12 +30,13 @@ export function parseTokenResponse(
   tokenUrl: string,
   secrets: readonly string[] = [],
   retryAfter?: unknown,
+  http?: HttpDetails,
 ): TokenInput {
   const json = parseObject(body);
   if (status >= 200 && status < 300) {
-    if (json === undefined) return malformed(key, tokenUrl, `a body that is not a JSON object (${body.trim() === '' ? 'empty' : 'unparseable'})`);
+    if (json === undefined) return malformed(key, tokenUrl, `a body that is not a JSON object (${body.trim() === '' ? 'empty' : 'unparseable'})`, http);
     try {
-      return toTokenInput(json, key, tokenUrl);
+      return toTokenInput(json, key, tokenUrl, http);
     } catch (refused) {
       // A refused answer may still have rotated the refresh token: it must not be dropped.
       throw keepRefreshToken(refused as object, json['refresh_token']);
@@ -44,9 +46,9 @@ export function parseTokenResponse(
   const description = typeof json?.['error_description'] === 'string' ? `: ${quotable(json['error_description'], secrets, MAX_DESCRIPTION)}` : '';
   const what = `token endpoint ${tokenUrl} answered ${status}${error === undefined ? '' : ` ${error}`}${description}`;
   if ((error !== undefined && REAUTHORIZE_ERRORS.has(error)) || status === 401 || status === 403) {
-    throw new ReauthorizationRequiredError(`axios-token-flight: ${what}; the user must authorise again`, { key });
+    throw new ReauthorizationRequiredError(`axios-token-flight: ${what}; the user must authorise again`, { key, http });
   }
-  throw new RefreshFailedError(`axios-token-flight: ${what}`, { key, retryAfterMs: retryAfterMs(retryAfter) });
+  throw new RefreshFailedError(`axios-token-flight: ${what}`, { key, http, retryAfterMs: retryAfterMs(retryAfter) });
 }
 
 /** RFC 9110 §10.2.3 `Retry-After`: delay-seconds or an HTTP date; `undefined` when absent or unreadable. */
@@ -60,19 +62,19 @@ export function retryAfterMs(header: unknown, now = Date.now()): number | undefi
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-function toTokenInput(json: Record<string, unknown>, key: string, tokenUrl: string): TokenInput {
+function toTokenInput(json: Record<string, unknown>, key: string, tokenUrl: string, http: HttpDetails | undefined): TokenInput {
   const { access_token: accessToken, refresh_token: refreshToken, token_type: tokenType, scope } = json;
   if (typeof accessToken !== 'string' || accessToken === '') {
-    return malformed(key, tokenUrl, `no access_token (got ${describe(accessToken)})`);
+    return malformed(key, tokenUrl, `no access_token (got ${describe(accessToken)})`, http);
   }
   // Some providers (Facebook's older endpoints, a few Azure flavours) send expires_in as a string.
   const rawExpiresIn = json['expires_in'];
   const expiresIn = typeof rawExpiresIn === 'string' && rawExpiresIn.trim() !== '' ? Number(rawExpiresIn) : rawExpiresIn;
   if (expiresIn !== undefined && expiresIn !== null && !(typeof expiresIn === 'number' && Number.isFinite(expiresIn) && expiresIn > 0)) {
-    return malformed(key, tokenUrl, `expires_in must be a positive number of seconds (got ${describe(expiresIn)})`);
+    return malformed(key, tokenUrl, `expires_in must be a positive number of seconds (got ${describe(expiresIn)})`, http);
   }
   if (refreshToken !== undefined && refreshToken !== null && (typeof refreshToken !== 'string' || refreshToken === '')) {
-    return malformed(key, tokenUrl, `refresh_token must be a non-empty string (got ${describe(refreshToken)})`);
+    return malformed(key, tokenUrl, `refresh_token must be a non-empty string (got ${describe(refreshToken)})`, http);
   }
   return {
     accessToken,
@@ -94,8 +96,8 @@ function extraFields(json: Record<string, unknown>): Record<string, unknown> {
   return extra;
 }
 
-function malformed(key: string, tokenUrl: string, problem: string): never {
-  const error: TokenFlightError = new RefreshFailedError(`axios-token-flight: token endpoint ${tokenUrl} answered with ${problem}`, { key });
+function malformed(key: string, tokenUrl: string, problem: string, http: HttpDetails | undefined): never {
+  const error: TokenFlightError = new RefreshFailedError(`axios-token-flight: token endpoint ${tokenUrl} answered with ${problem}`, { key, http });
   throw error;
 }
 

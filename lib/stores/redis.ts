@@ -1,4 +1,7 @@
+import { RedisCommandTimeoutError, TokenDecodeError } from '../errors';
 import type { TokenSet } from '../types';
+
+export { RedisCommandTimeoutError } from '../errors';
 import type { CredentialListOptions, CredentialStatus } from './credential-status';
 import { listCredentials } from './redis-credentials';
 import { parseNotice, parseTombstone, type Notice } from './redis-notices';
@@ -44,10 +47,6 @@ export interface RedisTokenStoreOptions {
   readonly ttlMs?: number | undefined;
 }
 
-/** Raised when a Redis command gives no answer within `commandTimeoutMs`. */
-export class RedisCommandTimeoutError extends Error {
-  override readonly name = 'RedisCommandTimeoutError';
-}
 
 /**
  * Token sets in Redis, shared by every process. Lock: `SET … NX PX`; write and release: Lua
@@ -107,7 +106,12 @@ export class RedisTokenStore implements TokenStore {
     const reply = await this.#command('HMGET', storageKey, 'v', 'd');
     const [version, data] = Array.isArray(reply) ? reply : [];
     if (data === null || data === undefined) return null;
-    return this.#codec.decode(String(data), storageKey, Number(version));
+    try {
+      return this.#codec.decode(String(data), storageKey, Number(version));
+    } catch (error) {
+      // The codec knows the Redis key; the error should name the credential.
+      throw error instanceof TokenDecodeError ? new TokenDecodeError(error.message, { key }) : error;
+    }
   }
 
   async compareAndSet(key: string, next: TokenSet, expectedVersion: number, lockOwner: string): Promise<boolean> {

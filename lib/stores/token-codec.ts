@@ -1,3 +1,4 @@
+import { TokenDecodeError } from '../errors';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { deepFreeze, isStoredExtra, NO_EXTRA } from '../token-extra';
 import type { TokenSet } from '../types';
@@ -9,9 +10,7 @@ const LEGACY_PREFIX = 'v1:';
 const ENCRYPTED_PREFIX = 'v2:';
 
 /** Raised when a stored value cannot be read back: wrong key, tampering, or not ours. */
-export class TokenDecodeError extends Error {
-  override readonly name = 'TokenDecodeError';
-}
+export { TokenDecodeError } from '../errors';
 
 /**
  * Turns token sets into stored strings and back: JSON, or AES-256-GCM when given a key.
