@@ -165,6 +165,47 @@ describe('errors an axios user can read', () => {
     }
   });
 
+  it("RefreshFailedError from the user's own axios call to a token endpoint carries that answer too, its credentials and token fields left out", async () => {
+    const endpoint = await startApi(() => ({ status: 502, body: { error: 'bad_gateway', access_token: 'at_leaked_in_body_123' } }));
+    try {
+      const h = await harness({
+        refresh: async () => {
+          const { data } = await axios.post(`${endpoint.url}/token`, 'grant_type=refresh_token', { auth: { username: 'client', password: 'client-secret-value' } });
+          return data as { accessToken: string };
+        },
+      });
+      await seedRejected(h);
+
+      const error = (await h.client.get('/x').catch((caught: unknown) => caught)) as RefreshFailedError;
+
+      expect(error).toBeInstanceOf(RefreshFailedError);
+      expect(error.status).toBe(502);
+      expect(error.response?.data).toEqual({ error: 'bad_gateway', access_token: '[REDACTED]' });
+      expect(error.config).toMatchObject({ method: 'post', url: `${endpoint.url}/token` });
+      const rendered = JSON.stringify(error) + inspect(error, { depth: Infinity });
+      for (const secret of ['at_leaked_in_body_123', 'client-secret-value']) expect(rendered).not.toContain(secret);
+    } finally {
+      await endpoint.close();
+    }
+  });
+
+  it('a request whose refresh got a 503 from the oauth2 helper sees that answer on the RefreshFailedError (with the backoff delay)', async () => {
+    const endpoint = await startApi(() => ({ status: 503, body: { error: 'temporarily_unavailable' } }));
+    try {
+      const h = await harness({ refresh: oauth2.refreshTokenGrant({ tokenUrl: `${endpoint.url}/token`, clientId: 'c', clientSecret: 'client-secret-value' }) });
+      await seedRejected(h);
+
+      const error = (await h.client.get('/x').catch((caught: unknown) => caught)) as RefreshFailedError;
+
+      expect(error).toBeInstanceOf(RefreshFailedError);
+      expect(error.status).toBe(503);
+      expect(error.response?.data).toEqual({ error: 'temporarily_unavailable' });
+      expect(error.retryAfterMs).toBeGreaterThan(0);
+    } finally {
+      await endpoint.close();
+    }
+  });
+
   it('RedisTokenStore#get rejects with TokenDecodeError (another encryptionKey) and RedisCommandTimeoutError (Redis paused), both TokenFlightErrors', async () => {
     const redis = await startRedisServer();
     const client = createRedis(redis.port);

@@ -54,7 +54,8 @@ function plainHeaders(headers: unknown, secret: readonly string[]): Record<strin
   return copy;
 }
 
-function withoutTokenFields(data: unknown): unknown {
+/** A token response's body with its credential fields replaced (a copy; anything else as it is). */
+export function withoutTokenFields(data: unknown): unknown {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return data;
   return Object.fromEntries(Object.entries(data).map(([name, value]) => [name, TOKEN_FIELDS.has(name) ? REDACTED : value]));
 }

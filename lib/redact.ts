@@ -75,6 +75,8 @@ function hideProperty(target: unknown, name: string): void {
 function redactConfig(config: unknown, names: readonly string[]): void {
   if (!isObject(config)) return;
   redactHeaderBag(config['headers'], names);
+  // `auth: { username, password }` becomes a Basic header inside the adapter: the password is a credential.
+  if (isObject(config['auth']) && config['auth']['password'] !== undefined) config['auth'] = { ...config['auth'], password: REDACTED };
 }
 
 function redactHeaderBag(headers: unknown, names: readonly string[]): void {

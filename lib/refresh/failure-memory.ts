@@ -58,7 +58,9 @@ export class FailureMemory {
       const delayMs = Math.max(backoffDelay(attempts, this.backoff, this.random), retryAfter);
       // Remembered past the window, so a failure right after it doubles the wait instead of restarting it.
       record = { kind: 'backoff', version, attempts, until: now + delayMs, rememberUntil: now + delayMs + this.backoff.max };
-      error = new RefreshFailedError(failure.message, { key, cause: failure.cause, retryAfterMs: delayMs });
+      // The same failure with the fleet's delay: the HTTP answer it carries goes along.
+      const http = failure.response === undefined || failure.config === undefined ? undefined : { response: failure.response, config: failure.config };
+      error = new RefreshFailedError(failure.message, { key, cause: failure.cause, retryAfterMs: delayMs, http });
     } else {
       return failure;
     }

@@ -1,7 +1,8 @@
 import { RefreshFailedError, TokenFlightError } from '../errors';
 import type { TokenRefreshOptions } from '../options';
 import { keepRefreshToken } from '../kept-refresh-token';
-import { redactError, redactRequestBody } from '../redact';
+import { httpDetails, withoutTokenFields } from '../http-details';
+import { isAxiosErrorLike, redactError, redactRequestBody } from '../redact';
 import { describe, normaliseTokenInput } from '../token-set';
 import type { RefreshReason, TokenSet } from '../types';
 
@@ -54,5 +55,10 @@ export function toRefreshError(error: unknown, key: string): TokenFlightError {
   // token and client secret, its headers Basic credentials.
   redactRequestBody(redactError(error));
   const name = error instanceof Error ? error.name : describe(error);
-  return new RefreshFailedError(`axios-token-flight: refresh() threw (${name}); see \`cause\``, { key, cause: error });
+  // The token endpoint's answer, when the user's own call got one: read like the helpers' errors.
+  const answer = isAxiosErrorLike(error) ? (error.response as (Parameters<typeof httpDetails>[0] & { data?: unknown }) | undefined) : undefined;
+  // Its body may hold tokens the plugin never saw (a refused answer): not left in the cause either.
+  if (answer !== undefined) answer.data = withoutTokenFields(answer.data);
+  const http = answer === undefined ? undefined : httpDetails(answer, ['authorization'], { tokenFields: true });
+  return new RefreshFailedError(`axios-token-flight: refresh() threw (${name}); see \`cause\``, { key, cause: error, http });
 }
