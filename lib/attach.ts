@@ -6,7 +6,7 @@ import { createRequestInterceptors } from './interceptors/request';
 import { createResponseInterceptors } from './interceptors/response';
 import { createSendGuard } from './interceptors/send-guard';
 import { resolveOptions, type TokenRefreshOptions } from './options';
-import { redactError } from './redact';
+import { redactError, secretHeaderNames } from './redact';
 import { RefreshCoordinator } from './refresh/coordinator';
 import { KnownSecrets } from './refresh/known-secrets';
 import { describe } from './token-set';
@@ -83,7 +83,7 @@ export function attachTokenRefresh(instance: AxiosInstance, options: TokenRefres
     random,
     sendGuard,
     redact,
-    secretHeaders: resolved.inject.headerLower === 'authorization' ? ['authorization'] : ['authorization', resolved.inject.headerLower],
+    secretHeaders: secretHeaderNames(resolved.inject.headerLower),
     resolveKey: (config: InternalAxiosRequestConfig) => validKey(config.tokenFlight?.key ?? resolved.key(config), 'the `key` option'),
   };
 

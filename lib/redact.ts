@@ -43,8 +43,7 @@ export function isAxiosErrorLike(value: unknown): value is AxiosErrorLike {
  */
 export function redactError<T>(error: T, secrets: readonly string[] = [], tokenHeader = 'authorization'): T {
   const forms = secretForms(secrets);
-  // `Authorization` always: a credential the caller put there themselves is no less secret.
-  const names = tokenHeader === 'authorization' ? ['authorization'] : ['authorization', tokenHeader];
+  const names = secretHeaderNames(tokenHeader);
   if (isAxiosErrorLike(error)) {
     redactConfig(error.config, names);
     redactRequest(error.request, forms, names, new Set());
@@ -58,6 +57,14 @@ export function redactError<T>(error: T, secrets: readonly string[] = [], tokenH
     if (isAxiosErrorLike(cause)) redactError(cause, [], tokenHeader);
   }
   return scrubForms(error, forms);
+}
+
+/**
+ * Lower-case names of the headers whose values are secrets: the token header, and `Authorization`
+ * always (a credential the caller put there themselves is no less secret).
+ */
+export function secretHeaderNames(tokenHeaderLower: string): readonly string[] {
+  return tokenHeaderLower === 'authorization' ? ['authorization'] : ['authorization', tokenHeaderLower];
 }
 
 function causeOf(error: unknown): unknown {

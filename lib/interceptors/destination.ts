@@ -1,5 +1,6 @@
 import type { InternalAxiosRequestConfig } from 'axios';
 import type { NewerConfigOptions } from '../axios-newer-options';
+import { parseWebUrl } from '../origin';
 
 /**
  * axios' own test for an absolute URL (`/^([a-z][a-z\d+\-.]*:)?\/\//i`: a scheme, then `//`; a
@@ -39,13 +40,8 @@ const baseFacts = new Map<string, UrlFacts>();
 const MAX_CACHED_BASES = 64;
 
 function factsOf(url: string): UrlFacts {
-  try {
-    const parsed = new URL(url);
-    const web = parsed.protocol === 'http:' || parsed.protocol === 'https:';
-    return { origin: web ? parsed.origin : undefined, logsInItself: parsed.username !== '' };
-  } catch {
-    return { origin: undefined, logsInItself: false };
-  }
+  const parsed = parseWebUrl(url);
+  return { origin: parsed?.origin, logsInItself: parsed !== undefined && parsed.username !== '' };
 }
 
 function baseFactsOf(baseURL: string): UrlFacts {
@@ -106,7 +102,3 @@ function allows(allowed: ReadonlySet<string> | null, origin: string | undefined)
   return allowed === null || (origin !== undefined && allowed.has(origin));
 }
 
-/** Whether every place axios may send this request is an allowed origin (`null` = any origin). */
-export function isAllowedDestination(config: InternalAxiosRequestConfig, allowed: ReadonlySet<string> | null): boolean {
-  return destinationOf(config, allowed, false) === 'allowed';
-}

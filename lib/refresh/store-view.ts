@@ -1,5 +1,5 @@
-import { deletedBy, outranks } from '../token-rank';
-import { credentialDeleted } from './recovery';
+import { outranks } from '../token-rank';
+import { credentialDeleted, isDeleted } from './recovery';
 import { RefreshFailedError } from '../errors';
 import type { Logger, TokenSet } from '../types';
 import type { KnownSecrets } from './known-secrets';
@@ -77,10 +77,7 @@ export class StoreView {
     const latest = await this.read(key);
     if (latest !== null && latest !== UNREADABLE && !outranks(next, latest)) return latest;
     // Deleted while we refreshed: the new tokens belong to nobody now.
-    if (latest === null && deletedBy(next, await this.guard.tombstone(key))) {
-      this.cache.delete(key);
-      throw credentialDeleted(key);
-    }
+    if (latest === null && (await isDeleted(key, next, { guard: this.guard, cache: this.cache }))) throw credentialDeleted(key);
     this.cache.accept(key, next);
     this.guard.writeBackLater();
     return next;

@@ -63,7 +63,7 @@ export function globToRegExp(pattern: string): RegExp {
   return new RegExp(`^${source}$`, 's');
 }
 
-/** Escapes `*?[]\` so a credential key matches itself only (for `show <key>`). */
+/** Escapes `*?[]\` so a text matches itself only (a credential key for `show <key>`, a store prefix). */
 export function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, '\\$&');
 }

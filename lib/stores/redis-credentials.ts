@@ -1,5 +1,6 @@
 import type { TokenSet } from '../types';
-import { statusOf, type CredentialListOptions, type CredentialStatus } from './credential-status';
+// A prefix is literal text: its glob characters must not widen the SCAN.
+import { escapeGlob, statusOf, type CredentialListOptions, type CredentialStatus } from './credential-status';
 import { parseTombstone } from './redis-notices';
 import type { RefreshFailureRecord } from './token-store';
 
@@ -23,7 +24,7 @@ const SCAN_COUNT = 200;
  * rehashes; so may this.
  */
 export async function* listCredentials(source: CredentialSource, options: CredentialListOptions): AsyncIterable<CredentialStatus> {
-  const prefix = `${escapeGlobText(source.prefix)}:{`;
+  const prefix = `${escapeGlob(source.prefix)}:{`;
   const pattern = `${prefix}${options.match ?? '*'}}:*`;
   const head = `${source.prefix}:{`;
   for (const node of await source.nodes()) {
@@ -53,7 +54,3 @@ async function statusFromRedis(source: CredentialSource, key: string): Promise<C
   return statusOf(key, token, tombstone?.version, locked, failure);
 }
 
-/** A prefix is literal text: its glob characters must not widen the SCAN. */
-function escapeGlobText(text: string): string {
-  return text.replace(/[*?[\]\\]/g, '\\$&');
-}
