@@ -84,6 +84,13 @@ export class RefreshFailedError extends TokenFlightError {
   }
 }
 
+/** The same refresh failure, to be tried again no sooner than `retryAfterMs` (the fleet's backoff): nothing else changes. */
+export function withRetryAfter(failure: RefreshFailedError, retryAfterMs: number): RefreshFailedError {
+  const { response, config } = failure;
+  const http = response === undefined || config === undefined ? undefined : { response, config };
+  return new RefreshFailedError(failure.message, { key: failure.key, cause: failure.cause, http, retryAfterMs });
+}
+
 /** The grant is dead (`invalid_grant`, or 401/403 from the token endpoint): a person must re-authorise. */
 export class ReauthorizationRequiredError extends TokenFlightError {
   readonly code = 'ERR_REAUTHORIZATION_REQUIRED';

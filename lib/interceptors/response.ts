@@ -105,14 +105,16 @@ async function prepareReplay(
   const { options, coordinator, events, stats } = context;
   const { key, sentVersion } = state;
   const { status } = response;
-  const cause = context.redact(error, key);
-  // What an axios user reads on any error: the API's answer and the request, with secrets replaced.
-  const http = httpDetails(response, context.secretHeaders);
+  /**
+   * What every error thrown here carries: the redacted AxiosError, and the API's answer and the
+   * request as an axios user reads them. Built only when the request ends: a replay needs neither.
+   */
+  const details = () => ({ key, cause: context.redact(error, key), http: httpDetails(response, context.secretHeaders) });
 
   if (verdict === 'reauthorize') {
     throw new ReauthorizationRequiredError(
       `axios-token-flight: the API says the grant behind "${key}" is gone (HTTP ${status}); refreshing cannot help, the user must authorise again`,
-      { key, cause, http },
+      details(),
     );
   }
 
@@ -121,7 +123,7 @@ async function prepareReplay(
     if (verdict === 'refresh') coordinator.replacementFor(key, sentVersion).catch(() => undefined);
     throw new UnreplayableRequestError(
       'axios-token-flight: the token was rejected, but the request body is a stream that was consumed by the first send; send the request again with a new stream',
-      { key, cause, http },
+      details(),
     );
   }
 
@@ -132,7 +134,7 @@ async function prepareReplay(
     if (attempt >= options.maxPropagationWaits) {
       throw new TokenPropagationError(
         `axios-token-flight: token version ${sentVersion} for "${key}" was still not accepted after ${attempt} propagation waits`,
-        { key, cause, http, retryAfterMs: Math.max(delayMs, options.propagationWindowMs - tokenAgeMs) },
+        { ...details(), retryAfterMs: Math.max(delayMs, options.propagationWindowMs - tokenAgeMs) },
       );
     }
     state.propagationWaits = attempt + 1;
@@ -147,7 +149,7 @@ async function prepareReplay(
   if (state.replays >= (config.tokenFlight?.maxReplays ?? options.maxReplays)) {
     throw new ReplayLimitError(
       `axios-token-flight: token version ${sentVersion} for "${key}" was rejected after ${state.replays} replays (maxReplays)`,
-      { key, cause, http },
+      details(),
     );
   }
   await coordinator.replacementFor(key, sentVersion, config.signal);

@@ -1,4 +1,4 @@
-import { ReauthorizationRequiredError, RefreshFailedError, type TokenFlightError } from '../errors';
+import { ReauthorizationRequiredError, RefreshFailedError, withRetryAfter, type TokenFlightError } from '../errors';
 import type { RefreshFailureRecord } from '../stores/token-store';
 import { backoffDelay } from './policies';
 import type { StoreGuard } from './store-guard';
@@ -58,9 +58,7 @@ export class FailureMemory {
       const delayMs = Math.max(backoffDelay(attempts, this.backoff, this.random), retryAfter);
       // Remembered past the window, so a failure right after it doubles the wait instead of restarting it.
       record = { kind: 'backoff', version, attempts, until: now + delayMs, rememberUntil: now + delayMs + this.backoff.max };
-      // The same failure with the fleet's delay: the HTTP answer it carries goes along.
-      const http = failure.response === undefined || failure.config === undefined ? undefined : { response: failure.response, config: failure.config };
-      error = new RefreshFailedError(failure.message, { key, cause: failure.cause, retryAfterMs: delayMs, http });
+      error = withRetryAfter(failure, delayMs);
     } else {
       return failure;
     }

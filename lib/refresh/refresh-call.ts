@@ -59,6 +59,6 @@ export function toRefreshError(error: unknown, key: string): TokenFlightError {
   const answer = isAxiosErrorLike(error) ? (error.response as (Parameters<typeof httpDetails>[0] & { data?: unknown }) | undefined) : undefined;
   // Its body may hold tokens the plugin never saw (a refused answer): not left in the cause either.
   if (answer !== undefined) answer.data = withoutTokenFields(answer.data);
-  const http = answer === undefined ? undefined : httpDetails(answer, ['authorization'], { tokenFields: true });
+  const http = answer === undefined ? undefined : httpDetails(answer, ['authorization']);
   return new RefreshFailedError(`axios-token-flight: refresh() threw (${name}); see \`cause\``, { key, cause: error, http });
 }
