@@ -44,6 +44,19 @@ function process(options: { persist?: TokenPersistence; notices?: boolean } = {}
   return { api, handle, store };
 }
 
+/** Counts `store`'s reads and records what `requestCopies` answered, from now on. */
+function watch(store: RedisTokenStore): { reads: number; canBeHeard: boolean[] } {
+  const watched = { reads: 0, canBeHeard: [] as boolean[] };
+  const [get, requestCopies] = [store.get.bind(store), store.requestCopies.bind(store)];
+  store.get = (key) => ((watched.reads += 1), get(key));
+  store.requestCopies = async (key) => {
+    const answer = await requestCopies(key);
+    watched.canBeHeard.push(answer);
+    return answer;
+  };
+  return watched;
+}
+
 async function redisKeys(): Promise<string[]> {
   const admin = createRedis(servers.redis.port);
   try {
@@ -210,25 +223,29 @@ describe('re-connect and data loss', () => {
     expect(await redisKeys()).toEqual(['life:{default}:token']);
   });
 
-  it('a process alone on the store does not wait for copies nobody can send', async () => {
+  it('a process alone on the store does not wait for copies nobody can send: no polling reads', async () => {
     const lonely = process();
     await sleep(300); // subscribed: PUBLISH now counts it, and only it
+    const watched = watch(lonely.store);
 
-    const started = Date.now();
     const error = await settle(lonely.api.get('/api/x'));
 
     expect(error).toBeInstanceOf(ReauthorizationRequiredError);
-    expect(Date.now() - started).toBeLessThan(500);
+    expect(watched.canBeHeard).toEqual([false]);
+    expect(watched.reads).toBe(2); // before and after taking the lock; none while waiting
   });
 
-  it('a credential nobody holds is still a ReauthorizationRequiredError, without a fleet-wide record', async () => {
+  it('a credential nobody holds, with another process listening: it polls for a copy, then ReauthorizationRequiredError, without a fleet-wide record', async () => {
     const [lonely, other] = [process(), process()];
     await other.handle.getToken('someone-else').catch(() => undefined);
     await sleep(300);
+    const watched = watch(lonely.store);
 
     const error = await settle(lonely.api.get('/api/x'));
 
     expect(error).toBeInstanceOf(ReauthorizationRequiredError);
+    expect(watched.canBeHeard).toEqual([true]);
+    expect(watched.reads).toBeGreaterThanOrEqual(5); // the store polled through the wait
     expect((await redisKeys()).filter((key) => key.endsWith(':failure'))).toEqual([]);
   });
 });
