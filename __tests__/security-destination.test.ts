@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { attachTokenRefresh, type TokenRefreshHandle, type TokenRefreshOptions } from '../lib';
 import { isAbsoluteUrl } from '../lib/interceptors/destination';
 import { startVirtualHosts, testLookup, type VirtualHosts } from './helpers/virtual-hosts';
+import { attachSeeded } from './helpers/seeded';
 import { recordingLogger } from './helpers/setup';
 
 const ACCESS_TOKEN = `at_${randomBytes(24).toString('base64url')}`;
@@ -36,15 +37,7 @@ async function attached(
 ): Promise<AxiosInstance> {
   const instance = axios.create({ baseURL: `${hosts.origin('api.test')}/v1`, lookup: testLookup, ...defaults } as CreateAxiosDefaults);
   before?.(instance);
-  const handle = attachTokenRefresh(instance, {
-    refresh: async () => {
-      refreshes += 1;
-      return { accessToken: ACCESS_TOKEN, expiresIn: 3600 };
-    },
-    ...options,
-  });
-  handles.push(handle);
-  await handle.setToken({ accessToken: ACCESS_TOKEN, refreshToken: `rt_${randomBytes(24).toString('base64url')}`, expiresIn: 3600 });
+  handles.push(await attachSeeded(instance, ACCESS_TOKEN, options, () => (refreshes += 1)));
   return instance;
 }
 

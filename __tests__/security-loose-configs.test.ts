@@ -7,7 +7,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import axios, { type AxiosInstance, type CreateAxiosDefaults, type InternalAxiosRequestConfig } from 'axios';
-import { attachTokenRefresh, TokenFlightError, type TokenRefreshHandle, type TokenRefreshOptions } from '../lib';
+import { TokenFlightError, type TokenRefreshHandle, type TokenRefreshOptions } from '../lib';
+import { attachSeeded } from './helpers/seeded';
 import { startVirtualHosts, testLookup, type VirtualHosts } from './helpers/virtual-hosts';
 
 const ACCESS_TOKEN = `at_${randomBytes(24).toString('base64url')}`;
@@ -43,15 +44,7 @@ async function attached(
 ): Promise<AxiosInstance> {
   const instance = axios.create({ baseURL, lookup: testLookup, ...defaults } as CreateAxiosDefaults);
   before?.(instance);
-  const handle = attachTokenRefresh(instance, {
-    refresh: async () => {
-      refreshes += 1;
-      return { accessToken: ACCESS_TOKEN, expiresIn: 3600 };
-    },
-    ...options,
-  });
-  handles.push(handle);
-  await handle.setToken({ accessToken: ACCESS_TOKEN, refreshToken: `rt_${randomBytes(24).toString('base64url')}`, expiresIn: 3600 });
+  handles.push(await attachSeeded(instance, ACCESS_TOKEN, options, () => (refreshes += 1)));
   return instance;
 }
 
