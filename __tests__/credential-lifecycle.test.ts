@@ -7,9 +7,11 @@
 import axios, { type AxiosInstance } from 'axios';
 import {
   attachTokenRefresh,
+  MemoryTokenStore,
   oauth2,
   ReauthorizationRequiredError,
   RedisTokenStore,
+  StoreUnavailableError,
   type TokenPersistence,
   type TokenRefreshHandle,
   type TokenSet,
@@ -182,6 +184,24 @@ it('a lagging database that still returns the deleted row is outranked by the to
   expect(error).toBeInstanceOf(ReauthorizationRequiredError);
   expect(loads).toBe(0);
   expect(await redisKeys()).toEqual(['life:{default}:deleted']);
+});
+
+it("deleteToken while the store is down rejects with a retryable StoreUnavailableError (onStoreError 'local' too): a deletion that did not reach the store did not happen", async () => {
+  class DownForDeletes extends MemoryTokenStore {
+    override async delete(): Promise<void> {
+      throw new Error('connection refused');
+    }
+  }
+  const store = new DownForDeletes();
+  const handle = attachTokenRefresh(axios.create({ baseURL: 'https://api.example.com' }), { store, onStoreError: 'local', refresh: async () => ({ accessToken: 'unused' }) });
+  servers.onCleanup(() => handle.detach());
+  await handle.setToken({ accessToken: 'at_0123456789', expiresIn: 3600 });
+
+  const error = await settle(handle.deleteToken());
+
+  expect(error).toBeInstanceOf(StoreUnavailableError);
+  expect(error).toMatchObject({ retryable: true });
+  expect((await store.get('default'))?.accessToken).toBe('at_0123456789');
 });
 
 describe('re-connect and data loss', () => {

@@ -1,4 +1,3 @@
-import { deletedBy, outranks } from '../token-rank';
 import { randomUUID } from 'node:crypto';
 import { StoreUnavailableError } from '../errors';
 import type { TokenFlightEvents } from '../events';
@@ -6,6 +5,7 @@ import { redactError } from '../redact';
 import { TokenDecodeError } from '../stores/token-codec';
 import type { CredentialTombstone, RefreshFailureRecord, TokenStore } from '../stores/token-store';
 import { NO_EXTRA } from '../token-extra';
+import { deletedBy, outranks } from '../token-rank';
 import type { Logger, TokenSet } from '../types';
 import type { KnownSecrets } from './known-secrets';
 
@@ -107,9 +107,9 @@ export class StoreGuard {
   async delete(key: string, tombstone: CredentialTombstone): Promise<void> {
     const remove = this.store.delete?.bind(this.store);
     if (remove === undefined) throw new TypeError('axios-token-flight: deleteToken: this token store has no delete(); implement it (see docs/stores.md)');
-    let reached = true;
-    await this.#run('delete', key, () => remove(key, tombstone), () => void (reached = false));
-    if (!reached) throw new StoreUnavailableError(`axios-token-flight: the token store is unavailable; "${key}" was not deleted`, { key });
+    await this.#run('delete', key, () => remove(key, tombstone), () => {
+      throw new StoreUnavailableError(`axios-token-flight: the token store is unavailable; "${key}" was not deleted`, { key });
+    });
   }
 
   /** Asks other processes for their copy of `key`; whether anyone can hear it. */

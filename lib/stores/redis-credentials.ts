@@ -1,10 +1,9 @@
 import type { TokenSet } from '../types';
 // A prefix is literal text: its glob characters must not widen the SCAN.
 import { escapeGlob, statusOf, type CredentialListOptions, type CredentialStatus } from './credential-status';
-import { parseTombstone } from './redis-notices';
-import type { RefreshFailureRecord } from './token-store';
+import type { CredentialTombstone, RefreshFailureRecord } from './token-store';
 
-/** What listing needs from the store: its keys, its reads (decoding included), and a bounded command. */
+/** What listing needs from the store: its keys, its own reads (decoding included), and a bounded command. */
 export interface CredentialSource {
   readonly prefix: string;
   /** Every node to SCAN: the client itself, or each master of a Cluster. */
@@ -12,8 +11,8 @@ export interface CredentialSource {
   command(command: string, ...args: Array<string | number>): Promise<unknown>;
   get(key: string): Promise<TokenSet | null>;
   getRefreshFailure(key: string): Promise<RefreshFailureRecord | null>;
+  getTombstone(key: string): Promise<CredentialTombstone | null>;
   lockKey(key: string): string;
-  tombstoneKey(key: string): string;
 }
 
 const SCAN_COUNT = 200;
@@ -47,7 +46,7 @@ export async function* listCredentials(source: CredentialSource, options: Creden
 async function statusFromRedis(source: CredentialSource, key: string): Promise<CredentialStatus> {
   const [token, tombstone, locked, failure] = await Promise.all([
     source.get(key),
-    source.command('HMGET', source.tombstoneKey(key), 'v', 'at').then(parseTombstone),
+    source.getTombstone(key),
     source.command('EXISTS', source.lockKey(key)).then((count) => Number(count) > 0),
     source.getRefreshFailure(key),
   ]);

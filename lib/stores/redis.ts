@@ -179,8 +179,8 @@ export class RedisTokenStore implements TokenStore {
         command: (command, ...args) => this.#command(command, ...args),
         get: (key) => this.get(key),
         getRefreshFailure: (key) => this.getRefreshFailure(key),
+        getTombstone: (key) => this.getTombstone(key),
         lockKey: (key) => this.lockKey(key),
-        tombstoneKey: (key) => this.tombstoneKey(key),
       },
       options,
     );
