@@ -177,11 +177,8 @@ export async function requestToken(
 ): Promise<TokenInput> {
   const secrets = [...endpoint.secrets, ...grantSecrets];
   const body = new URLSearchParams({ ...endpoint.baseParams, ...grant }).toString();
-  let status: number;
+  let answer: TokenEndpointAnswer;
   let text: string;
-  let location: unknown;
-  let retryAfter: unknown;
-  let answered: { status: number; statusText?: string; headers?: unknown } | undefined;
   try {
     const requestConfig: AxiosRequestConfig & NewerConfigOptions = {
       method: 'POST',
@@ -202,11 +199,8 @@ export async function requestToken(
       tokenFlight: { skip: true },
     };
     const response = await endpoint.client.request<unknown>(requestConfig);
-    status = response.status;
     text = await readBounded(response.data, endpoint.maxResponseBytes, response.headers?.['content-length']);
-    location = response.headers?.['location'];
-    retryAfter = response.headers?.['retry-after'];
-    answered = response;
+    answer = response;
   } catch (error) {
     if (context.signal.aborted) throw context.signal.reason;
     const tooLarge =
@@ -217,25 +211,35 @@ export async function requestToken(
       cause: redactError(redactRequestUrl(redactRequestBody(error), endpoint.displayUrl), secrets),
     });
   }
-  // What an axios user reads on the error: the token endpoint's answer, credentials replaced.
-  const http = tokenEndpointDetails(endpoint, answered as NonNullable<typeof answered>, text);
+  const { status } = answer;
+  // What an axios user reads on an error: the token endpoint's answer, credentials replaced. Built
+  // only for an error: a token answer needs none of it.
+  const http = (): HttpDetails => tokenEndpointDetails(endpoint, answer, text);
   if (status >= 300 && status < 400) {
+    const location: unknown = answer.headers?.['location'];
     const target = typeof location === 'string' ? ` to ${displayUrl(location, endpoint.tokenUrl)}` : '';
     throw new RefreshFailedError(
       `axios-token-flight: token endpoint ${endpoint.displayUrl} answered with a redirect (${status})${target}; ` +
         'redirects are not followed, because they would carry the client credentials and refresh token elsewhere: set tokenUrl to the final URL',
-      { key: context.key, http },
+      { key: context.key, http: http() },
     );
   }
   try {
-    return parseTokenResponse(status, text, context.key, endpoint.displayUrl, secrets, retryAfter, http);
+    return parseTokenResponse(status, text, context.key, endpoint.displayUrl, secrets, answer.headers?.['retry-after'], http);
   } catch (error) {
     // The answer may echo the client secret or the refresh token presented.
     throw redactError(error, secrets);
   }
 }
 
-function tokenEndpointDetails(endpoint: ResolvedEndpoint, response: { status: number; statusText?: string; headers?: unknown }, text: string): HttpDetails {
+/** What requestToken keeps of the token endpoint's response once the body is read. */
+interface TokenEndpointAnswer {
+  readonly status: number;
+  readonly statusText?: string;
+  readonly headers?: Readonly<Record<string, unknown>>;
+}
+
+function tokenEndpointDetails(endpoint: ResolvedEndpoint, response: TokenEndpointAnswer, text: string): HttpDetails {
   let data: unknown = text;
   try {
     data = JSON.parse(text) as unknown;

@@ -30,7 +30,8 @@ export function parseTokenResponse(
   tokenUrl: string,
   secrets: readonly string[] = [],
   retryAfter?: unknown,
-  http?: HttpDetails,
+  /** The answer as an axios user reads it on an error; called only when one is thrown. */
+  http: () => HttpDetails | undefined = () => undefined,
 ): TokenInput {
   const json = parseObject(body);
   if (status >= 200 && status < 300) {
@@ -46,9 +47,9 @@ export function parseTokenResponse(
   const description = typeof json?.['error_description'] === 'string' ? `: ${quotable(json['error_description'], secrets, MAX_DESCRIPTION)}` : '';
   const what = `token endpoint ${tokenUrl} answered ${status}${error === undefined ? '' : ` ${error}`}${description}`;
   if ((error !== undefined && REAUTHORIZE_ERRORS.has(error)) || status === 401 || status === 403) {
-    throw new ReauthorizationRequiredError(`axios-token-flight: ${what}; the user must authorise again`, { key, http });
+    throw new ReauthorizationRequiredError(`axios-token-flight: ${what}; the user must authorise again`, { key, http: http() });
   }
-  throw new RefreshFailedError(`axios-token-flight: ${what}`, { key, http, retryAfterMs: retryAfterMs(retryAfter) });
+  throw new RefreshFailedError(`axios-token-flight: ${what}`, { key, http: http(), retryAfterMs: retryAfterMs(retryAfter) });
 }
 
 /** RFC 9110 §10.2.3 `Retry-After`: delay-seconds or an HTTP date; `undefined` when absent or unreadable. */
@@ -62,7 +63,7 @@ export function retryAfterMs(header: unknown, now = Date.now()): number | undefi
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-function toTokenInput(json: Record<string, unknown>, key: string, tokenUrl: string, http: HttpDetails | undefined): TokenInput {
+function toTokenInput(json: Record<string, unknown>, key: string, tokenUrl: string, http: () => HttpDetails | undefined): TokenInput {
   const { access_token: accessToken, refresh_token: refreshToken, token_type: tokenType, scope } = json;
   if (typeof accessToken !== 'string' || accessToken === '') {
     return malformed(key, tokenUrl, `no access_token (got ${describe(accessToken)})`, http);
@@ -96,8 +97,8 @@ function extraFields(json: Record<string, unknown>): Record<string, unknown> {
   return extra;
 }
 
-function malformed(key: string, tokenUrl: string, problem: string, http: HttpDetails | undefined): never {
-  const error: TokenFlightError = new RefreshFailedError(`axios-token-flight: token endpoint ${tokenUrl} answered with ${problem}`, { key, http });
+function malformed(key: string, tokenUrl: string, problem: string, http: () => HttpDetails | undefined): never {
+  const error: TokenFlightError = new RefreshFailedError(`axios-token-flight: token endpoint ${tokenUrl} answered with ${problem}`, { key, http: http() });
   throw error;
 }
 
