@@ -81,21 +81,25 @@ export function destinationOf(config: InternalAxiosRequestConfig, allowed: Reado
   const rawUrl: unknown = config.url;
   const plainString = typeof rawUrl === 'string';
   const url = plainString ? rawUrl : rawUrl === undefined || rawUrl === null ? '' : String(rawUrl);
-  const rawBase: unknown = config.baseURL;
-  // axios joins to any truthy baseURL (a `String` object too); its text is what it would use.
-  const base = rawBase === undefined || rawBase === null || rawBase === '' ? undefined : baseFactsOf(String(rawBase));
-  const looseOption: unknown = (config as NewerConfigOptions).allowAbsoluteUrls;
-  const ambiguous = !plainString || (looseOption !== undefined && looseOption !== true);
+  const base = baseFactsFor(config.baseURL);
   if (!isAbsoluteUrl(url)) {
     // Joined to baseURL: `base + '/' + path` cannot leave the base's origin. No baseURL: not a URL.
     if (base === undefined) return allowed === null ? 'allowed' : 'foreign';
     if (axiosLogsIn && base.logsInItself) return 'own-login';
     return allows(allowed, base.origin) ? 'allowed' : 'foreign';
   }
+  const looseOption: unknown = (config as NewerConfigOptions).allowAbsoluteUrls;
+  const ambiguous = !plainString || (looseOption !== undefined && looseOption !== true);
   const own = factsOf(url);
   if (axiosLogsIn && (own.logsInItself || (ambiguous && base?.logsInItself === true))) return 'own-login';
   if (ambiguous && base !== undefined && !allows(allowed, base.origin)) return 'foreign';
   return allows(allowed, own.origin) ? 'allowed' : 'foreign';
+}
+
+/** axios joins to any truthy baseURL (a `String` object too): its text is what it would use. */
+function baseFactsFor(rawBase: unknown): UrlFacts | undefined {
+  if (typeof rawBase === 'string') return rawBase === '' ? undefined : baseFactsOf(rawBase);
+  return rawBase === undefined || rawBase === null ? undefined : baseFactsOf(String(rawBase));
 }
 
 function allows(allowed: ReadonlySet<string> | null, origin: string | undefined): boolean {

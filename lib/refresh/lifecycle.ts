@@ -52,7 +52,7 @@ export class CredentialLifecycle {
       if ('problem' in result) throw new TypeError(`axios-token-flight: setToken: ${result.problem}`);
       const seeded: TokenSet = {
         ...result.token,
-        version: Math.max(result.token.version, (newest?.version ?? 0) + 1, (tombstone?.version ?? 0) + 1),
+        version: Math.max(newest?.version ?? 0, tombstone?.version ?? 0) + 1,
         generation: Math.max(now, (tombstone?.deletedAt ?? 0) + 1, (newest?.generation ?? 0) + 1),
       };
       await view.write(key, seeded, stored, owner);
