@@ -70,11 +70,19 @@ describe(`token endpoint responses (axios ${axios.VERSION})`, () => {
   });
 
   it.each(clients)('a Content-Length above maxResponseBytes is refused before the body is read (%s)', async (_client, httpClient) => {
-    const endpoint = await server(() => ({ body: { access_token: 'at_fine', padding: 'x'.repeat(5_000) } }));
+    // Announces 5 000 bytes, sends 10 and stalls: only a refusal on the header can answer at once.
+    const endpoint = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '5000' });
+      res.write('{"access_');
+    });
+    await new Promise<void>((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => endpoint.close(resolve)), () => endpoint.closeAllConnections());
     const client = httpClient();
-    const refresh = oauth2.refreshTokenGrant({ tokenUrl: `${endpoint.url}/token`, clientId: 'c', maxResponseBytes: 1_000, ...(client === undefined ? {} : { httpClient: client }) });
+    const tokenUrl = `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}/token`;
+    const refresh = oauth2.refreshTokenGrant({ tokenUrl, clientId: 'c', maxResponseBytes: 1_000, ...(client === undefined ? {} : { httpClient: client }) });
+    const stalled = { ...context(), signal: AbortSignal.timeout(3_000) };
 
-    await expect(refresh(context())).rejects.toThrow(/more than maxResponseBytes \(1000 bytes\)/);
+    await expect(refresh(stalled)).rejects.toThrow(/more than maxResponseBytes \(1000 bytes\)/);
   });
 
   it('maxResponseBytes can be set; a small answer still works', async () => {
