@@ -7,7 +7,7 @@
 import { MemoryTokenStore, ReauthorizationRequiredError, RefreshFailedError } from '../lib';
 import { createEvents } from '../lib/events';
 import { FailureMemory } from '../lib/refresh/failure-memory';
-import { KnownSecrets } from '../lib/refresh/known-secrets';
+import { KnownSecrets } from '../lib/secrets/known-secrets';
 import { StoreGuard } from '../lib/refresh/store-guard';
 import type { RefreshFailureRecord } from '../lib/stores/token-store';
 

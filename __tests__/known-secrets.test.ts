@@ -3,7 +3,7 @@
  * values from errors, and the send guard recognises them in headers it did not write (a copied
  * `Authorization` must not reach another origin), so a value missing here is a token leaked there.
  */
-import { KnownSecrets } from '../lib/refresh/known-secrets';
+import { KnownSecrets } from '../lib/secrets/known-secrets';
 import type { TokenSet } from '../lib';
 import { NO_EXTRA } from '../lib/token-extra';
 

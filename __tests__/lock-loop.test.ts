@@ -6,8 +6,10 @@
  */
 import { MemoryTokenStore, RefreshFailedError, type TokenSet, type TokenStore } from '../lib';
 import { createEvents } from '../lib/events';
-import { KnownSecrets } from '../lib/refresh/known-secrets';
-import { canceled, LockLoop } from '../lib/refresh/lock-loop';
+import { KnownSecrets } from '../lib/secrets/known-secrets';
+import { canceled } from '../lib/async/abortable';
+import { LockLoop } from '../lib/refresh/lock-loop';
+import { LostTokenRecovery } from '../lib/refresh/recovery';
 import { StoreGuard, UNREADABLE, type StoreRead } from '../lib/refresh/store-guard';
 import { StoreView } from '../lib/refresh/store-view';
 import { TokenCache } from '../lib/refresh/token-cache';
@@ -38,7 +40,7 @@ function lockLoop(store: TokenStore, timing: { lockTtlMs: number; refreshTimeout
     guard,
     view,
     wakeUps: new WakeUps(),
-    recovery: { guard, cache, secrets, persistence: undefined },
+    recovery: new LostTokenRecovery(view, guard, cache, secrets, undefined),
     ...timing,
     lifetime: lifetime.signal,
     // Polls without jitter: 10, 20, 40, 80, 160, then every 250 ms.
@@ -46,7 +48,7 @@ function lockLoop(store: TokenStore, timing: { lockTtlMs: number; refreshTimeout
     changeNotices: false,
     logger: log.logger,
     assertOpen: () => {
-      if (lifetime.signal.aborted) throw canceled();
+      if (lifetime.signal.aborted) throw canceled('closed');
     },
   });
   return { locks, cache, guard, log, close: () => lifetime.abort() };
@@ -76,7 +78,7 @@ it('a waiter on a lock that stays held tries again just after each time the lock
   const { locks } = lockLoop(store, { lockTtlMs: 1_000, refreshTimeoutMs: 1_000 });
   const body = jest.fn(async () => token(2));
 
-  const outcome = locks.run('k', newerThan(1), false, body).catch((error: unknown) => error);
+  const outcome = locks.run('k', { done: newerThan(1), recoverLostTokens: false }, body).catch((error: unknown) => error);
   await jest.advanceTimersByTimeAsync(3_100);
   const error = await outcome;
 
@@ -98,7 +100,7 @@ it('a token the store lost is put back before any refresh, logged, and the refre
     return token(4);
   });
 
-  const refreshed = locks.run('k', newerThan(3), true, body);
+  const refreshed = locks.run('k', { done: newerThan(3), recoverLostTokens: true }, body);
   await jest.advanceTimersByTimeAsync(1_500);
 
   expect(await refreshed).toMatchObject({ version: 4 });

@@ -6,7 +6,7 @@
  */
 import type { TokenSet } from '../lib';
 import { createEvents, type TokenFlightEventMap } from '../lib/events';
-import { KnownSecrets } from '../lib/refresh/known-secrets';
+import { KnownSecrets } from '../lib/secrets/known-secrets';
 import { Persistence } from '../lib/refresh/persistence';
 import { NO_EXTRA } from '../lib/token-extra';
 import { recordingLogger } from './helpers/setup';

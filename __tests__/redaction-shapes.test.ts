@@ -5,7 +5,7 @@
  * tests with real sockets are redaction.test.ts and security-redaction.test.ts.
  */
 import { inspect } from 'node:util';
-import { redactError, redactRequestBody, REDACTED } from '../lib/redact';
+import { redactError, redactRequestBody, REDACTED } from '../lib/secrets/redact';
 
 const TOKEN = 'at_live-access-token-1234';
 const OTHER_SECRET = 'rt_refresh-token-5678';

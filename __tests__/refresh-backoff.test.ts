@@ -17,7 +17,7 @@ import {
   type TokenStore,
 } from '../lib';
 import { FailureMemory } from '../lib/refresh/failure-memory';
-import { KnownSecrets } from '../lib/refresh/known-secrets';
+import { KnownSecrets } from '../lib/secrets/known-secrets';
 import { StoreGuard } from '../lib/refresh/store-guard';
 import { createEvents } from '../lib/events';
 import { startFakeProvider, startRedisServer, type FakeProvider, type RedisServer } from '../lib/testing';

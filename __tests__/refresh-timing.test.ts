@@ -5,7 +5,7 @@
  * for weeks would collect them).
  */
 import { getEventListeners } from 'node:events';
-import { abortable, settleWithin, sleep } from '../lib/refresh/abortable';
+import { abortable, settleWithin, sleep } from '../lib/async/abortable';
 import { backoffDelay, pollDelay, propagationDelay, refreshDueAt } from '../lib/refresh/policies';
 import { WakeUps } from '../lib/refresh/wake-ups';
 import { NO_EXTRA } from '../lib/token-extra';

@@ -6,7 +6,7 @@
  */
 import { MemoryTokenStore, StoreUnavailableError, type RefreshFailureRecord, type TokenSet, type TokenStore } from '../lib';
 import { createEvents, type TokenFlightEventMap } from '../lib/events';
-import { KnownSecrets } from '../lib/refresh/known-secrets';
+import { KnownSecrets } from '../lib/secrets/known-secrets';
 import { StoreGuard, UNREADABLE } from '../lib/refresh/store-guard';
 import { NO_EXTRA } from '../lib/token-extra';
 import { recordingLogger } from './helpers/setup';

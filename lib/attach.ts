@@ -6,9 +6,9 @@ import { createRequestInterceptors } from './interceptors/request';
 import { createResponseInterceptors } from './interceptors/response';
 import { createSendGuard } from './interceptors/send-guard';
 import { resolveOptions, type TokenRefreshOptions } from './options';
-import { redactError, secretHeaderNames } from './redact';
+import { redactError, secretHeaderNames } from './secrets/redact';
 import { RefreshCoordinator } from './refresh/coordinator';
-import { KnownSecrets } from './refresh/known-secrets';
+import { KnownSecrets } from './secrets/known-secrets';
 import { describe } from './token-set';
 import type { TokenInput, TokenSet } from './types';
 

@@ -6,7 +6,7 @@
  * with the error (redact.ts).
  */
 import type { HttpAnswer, HttpRequestSummary } from './errors';
-import { REDACTED } from './scrub';
+import { REDACTED } from './secrets/scrub';
 
 export interface HttpDetails {
   readonly response: HttpAnswer;

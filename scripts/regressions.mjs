@@ -30,8 +30,8 @@ const regressions = [
   {
     name: 're-read after taking the lock off',
     file: 'lib/refresh/lock-loop.ts',
-    from: 'const current = await view.read(key);\n          if (done(current)) return current as TokenSet;',
-    to: 'const current = await view.read(key);',
+    from: 'const current = await view.pull(key);\n          if (done(current)) return current as TokenSet;',
+    to: 'const current = await view.pull(key);',
     tests: ['rotation-safety.test.ts'],
   },
   {
@@ -43,14 +43,14 @@ const regressions = [
   },
   {
     name: 'error redaction off',
-    file: 'lib/redact.ts',
+    file: 'lib/secrets/redact.ts',
     from: 'const forms = secretForms(secrets);',
     to: 'return error;\n  const forms = secretForms(secrets);',
     tests: ['redaction.test.ts', 'security-redaction.test.ts'],
   },
   {
     name: "Node's header map (kOutHeaders) left unredacted",
-    file: 'lib/redact.ts',
+    file: 'lib/secrets/redact.ts',
     from: "if (symbol.description === 'kOutHeaders') redactOutHeaders(",
     to: "if (symbol.description === 'kOutHeadersOff') redactOutHeaders(",
     tests: ['redaction.test.ts'],

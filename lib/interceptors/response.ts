@@ -1,7 +1,7 @@
 import type { AxiosError, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
 import { ReauthorizationRequiredError, ReplayLimitError, TokenFlightError, TokenPropagationError, UnreplayableRequestError } from '../errors';
-import { isAxiosErrorLike } from '../redact';
-import { sleep } from '../refresh/abortable';
+import { isAxiosErrorLike } from '../secrets/redact';
+import { sleep } from '../async/abortable';
 import { propagationDelay } from '../refresh/policies';
 import type { Verdict } from '../types';
 import { httpDetails } from '../http-details';

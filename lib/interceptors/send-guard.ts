@@ -1,6 +1,6 @@
 import type { AxiosHeaders, AxiosRequestConfig, InternalAxiosRequestConfig } from 'axios';
 import { originOf } from '../origin';
-import type { KnownSecrets } from '../refresh/known-secrets';
+import type { KnownSecrets } from '../secrets/known-secrets';
 import type { TokenInjection } from '../token-header';
 import type { Logger } from '../types';
 import { destinationOf } from './destination';

@@ -2,7 +2,7 @@ import axios, { type AxiosInstance, type AxiosRequestConfig } from 'axios';
 import type { NewerConfigOptions } from '../axios-newer-options';
 import { RefreshFailedError } from '../errors';
 import { originOf } from '../origin';
-import { redactError, redactRequestBody } from '../redact';
+import { redactError, redactRequestBody } from '../secrets/redact';
 import type { RefreshContext, TokenInput } from '../types';
 import { optionError, readingOption, snapshotOptions } from '../validate';
 import { httpDetails, type HttpDetails } from '../http-details';

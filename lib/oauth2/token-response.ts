@@ -1,7 +1,7 @@
 import { ReauthorizationRequiredError, RefreshFailedError, type TokenFlightError } from '../errors';
 import type { HttpDetails } from '../http-details';
 import { keepRefreshToken } from '../kept-refresh-token';
-import { scrubText, secretForms } from '../scrub';
+import { scrubText, secretForms } from '../secrets/scrub';
 import { describe } from '../token-set';
 import type { TokenInput } from '../types';
 

@@ -3,19 +3,19 @@ import { ReauthorizationRequiredError, StoreUnavailableError } from '../errors';
 import type { TokenFlightEvents, TokenFlightCounters } from '../events';
 import type { ResolvedOptions } from '../options';
 import type { RefreshReason, TokenSet } from '../types';
-import { abortable, settleWithin } from './abortable';
+import { abortable, canceled, settleWithin } from '../async/abortable';
 import { FailureMemory } from './failure-memory';
-import type { KnownSecrets } from './known-secrets';
+import type { KnownSecrets } from '../secrets/known-secrets';
 import type { ChangeKind } from '../stores/token-store';
 import { CredentialLifecycle } from './lifecycle';
-import { credentialDeleted, isDeleted } from './recovery';
-import { canceled, LOCK_WAIT_MARGIN_MS, LockLoop, type Satisfies } from './lock-loop';
+import { LostTokenRecovery } from './recovery';
+import { LOCK_WAIT_MARGIN_MS, LockLoop, type Satisfies } from './lock-loop';
 import { Persistence } from './persistence';
 import { callRefresh, toRefreshError } from './refresh-call';
 import { keepRotatedRefreshToken } from './kept-answer';
 import { RefreshSlots } from './refresh-slots';
 import { StoreGuard, UNREADABLE, type StoreRead } from './store-guard';
-import { StoreView } from './store-view';
+import { credentialDeleted, StoreView } from './store-view';
 import { TokenCache, type CacheEntry } from './token-cache';
 import { WakeUps } from './wake-ups';
 
@@ -23,6 +23,9 @@ import { WakeUps } from './wake-ups';
 const BACKGROUND_RETRY_MS = 1_000;
 /** Joining a flight that turns out to answer an older rejection is retried this many times. */
 const MAX_FLIGHT_ATTEMPTS = 3;
+
+/** A token newer than `staleVersion` is wanted; `rejected`: the provider refused that version. */
+type Wanted = { readonly staleVersion: number; readonly rejected: boolean };
 
 /**
  * One refresh per token version: in-process through a shared promise per key, across
@@ -54,7 +57,7 @@ export class RefreshCoordinator {
     random: () => number = Math.random,
   ) {
     this.#guard = new StoreGuard(options.store, options.onStoreError, events, options.logger, secrets, () => {
-      void this.#writeBackAfterOutage();
+      void this.#locks.putBackAll(this.#cache.snapshot());
     });
     this.#cache = new TokenCache({
       skewMs: options.refreshSkewMs,
@@ -71,7 +74,7 @@ export class RefreshCoordinator {
       guard: this.#guard,
       view: this.#view,
       wakeUps: this.#wakeUps,
-      recovery: { guard: this.#guard, cache: this.#cache, secrets, persistence: this.#persistence },
+      recovery: new LostTokenRecovery(this.#view, this.#guard, this.#cache, secrets, this.#persistence),
       lockTtlMs: options.lockTtlMs,
       refreshTimeoutMs: options.refreshTimeoutMs,
       lifetime,
@@ -79,7 +82,7 @@ export class RefreshCoordinator {
       changeNotices: options.store.subscribe !== undefined,
       logger: options.logger,
       assertOpen: () => {
-        if (this.lifetime.aborted || this.#closing) throw canceled();
+        if (this.lifetime.aborted || this.#closing) throw canceled('closed');
       },
     });
     const [guard, view, cache, locks, failures] = [this.#guard, this.#view, this.#cache, this.#locks, this.#failures];
@@ -100,10 +103,10 @@ export class RefreshCoordinator {
   /** A token to send now: cached, read from the store, or refreshed (`missing` / `expiring`). */
   async currentToken(key: string, signal?: GenericAbortSignal): Promise<TokenSet> {
     let entry = this.#cache.use(key);
-    if (entry === undefined) return this.#obtain(key, 0, false, signal);
+    if (entry === undefined) return this.#obtain(key, { staleVersion: 0, rejected: false }, signal);
     if (entry.recheck) {
       entry.recheck = false;
-      await this.#view.read(key);
+      await this.#view.pull(key);
       entry = this.#cache.get(key) as CacheEntry;
     }
     const now = Date.now();
@@ -113,7 +116,7 @@ export class RefreshCoordinator {
       this.#refreshInBackground(key, entry);
       return entry.token;
     }
-    return this.#obtain(key, entry.token.version, false, signal);
+    return this.#obtain(key, { staleVersion: entry.token.version, rejected: false }, signal);
   }
 
   /**
@@ -123,7 +126,7 @@ export class RefreshCoordinator {
   replacementFor(key: string, rejectedVersion: number, signal?: GenericAbortSignal): Promise<TokenSet> {
     const cached = this.cachedValid(key);
     if (cached !== undefined && cached.version > rejectedVersion) return Promise.resolve(cached);
-    return this.#obtain(key, rejectedVersion, true, signal);
+    return this.#obtain(key, { staleVersion: rejectedVersion, rejected: true }, signal);
   }
 
   setToken(input: unknown, key: string): Promise<TokenSet> {
@@ -147,7 +150,7 @@ export class RefreshCoordinator {
     this.#closing = true;
     this.#wakeUps.wakeAll();
     // Queued refreshes have sent nothing to the provider yet: they end now.
-    this.#slots.cancelAll(canceled());
+    this.#slots.cancelAll(canceled('closed'));
     const bound = this.options.refreshTimeoutMs + LOCK_WAIT_MARGIN_MS;
     await settleWithin(Promise.allSettled([...this.#flights.values()]), bound);
     if (this.#persistence !== undefined) await settleWithin(this.#persistence.flush(), bound);
@@ -156,7 +159,7 @@ export class RefreshCoordinator {
   /** Immediate teardown (`detach()`, and the end of `close()`): timers, subscription, memory. */
   close(): void {
     this.#closing = true;
-    this.#slots.cancelAll(canceled());
+    this.#slots.cancelAll(canceled('closed'));
     this.#guard.close();
     this.#unsubscribe?.();
     this.#wakeUps.wakeAll();
@@ -165,40 +168,29 @@ export class RefreshCoordinator {
     this.#cache.clear();
   }
 
-  /** After an outage, every token this process holds goes back where the store lost it (see `LockLoop.putBack`). */
-  async #writeBackAfterOutage(): Promise<void> {
-    for (const [key, { token }] of this.#cache.snapshot()) {
-      try {
-        await this.#locks.putBack(key, token);
-      } catch {
-        // The store failed again: keep the copy and try again when it next answers.
-        this.#guard.writeBackLater();
-      }
-    }
-  }
-
-  async #obtain(key: string, staleVersion: number, rejected: boolean, signal?: GenericAbortSignal): Promise<TokenSet> {
+  async #obtain(key: string, wanted: Wanted, signal?: GenericAbortSignal): Promise<TokenSet> {
     for (let attempt = 0; ; attempt++) {
       const joined = this.#flights.get(key);
       // A request now waits on it: a background refresh still queued for a slot goes ahead of the others.
       if (joined !== undefined) this.#slots.promote(key);
-      const token = await abortable(joined ?? this.#startFlight(key, staleVersion, rejected, true), signal, this.lifetime);
+      const token = await abortable(joined ?? this.#startFlight(key, wanted, { urgent: true }), signal, this.lifetime);
       // Our own flight's answer is fresh even when its number is not higher (the store lost the
       // history and this copy was evicted: numbering restarts); refreshing again would only spend
       // the new token. A joined flight may have answered an older rejection: fly again for ours.
-      if (joined === undefined || token.version > staleVersion || attempt + 1 >= MAX_FLIGHT_ATTEMPTS) return token;
+      if (joined === undefined || token.version > wanted.staleVersion || attempt + 1 >= MAX_FLIGHT_ATTEMPTS) return token;
     }
   }
 
   /** `urgent`: a request is waiting for it (it is served before background refreshes when slots are short). */
-  #startFlight(key: string, staleVersion: number, rejected: boolean, urgent: boolean): Promise<TokenSet> {
+  #startFlight(key: string, { staleVersion, rejected }: Wanted, { urgent }: { urgent: boolean }): Promise<TokenSet> {
     const satisfies: Satisfies = (token) =>
       token !== null && token !== UNREADABLE && token.version > staleVersion && Date.now() < this.#cache.accept(key, token).dueAt;
     const run = async (): Promise<TokenSet> => {
       // In backoff (or invalid_grant remembered) for the version we hold: answer at once, no store call.
       this.#failures.checkLocal(key, this.#cache.get(key)?.token.version ?? 0);
-      return this.#locks.run(key, satisfies, true, (stored, owner) => this.#refreshLocked(key, stored, rejected, owner), () =>
-        this.#slots.acquire(key, urgent),
+      const acquireSlot = () => this.#slots.acquire(key, urgent);
+      return this.#locks.run(key, { done: satisfies, recoverLostTokens: true, acquireSlot }, (stored, owner) =>
+        this.#refreshLocked(key, { stored, owner, rejected }),
       );
     };
     const flight = run().finally(() => {
@@ -212,7 +204,7 @@ export class RefreshCoordinator {
 
   #refreshInBackground(key: string, entry: CacheEntry): void {
     if (this.#flights.has(key)) return;
-    this.#startFlight(key, entry.token.version, false, false).catch(() => {
+    this.#startFlight(key, { staleVersion: entry.token.version, rejected: false }, { urgent: false }).catch(() => {
       // Already reported through `refresh-failed`; back off so every request does not retry it.
       const expiresAt = entry.token.expiresAt ?? Number.POSITIVE_INFINITY;
       entry.dueAt = Math.min(expiresAt, Date.now() + BACKGROUND_RETRY_MS);
@@ -220,7 +212,7 @@ export class RefreshCoordinator {
   }
 
   /** Refreshes from the newest token known (the store's, or this process's copy if newer), under the lock. */
-  async #refreshLocked(key: string, stored: StoreRead, rejected: boolean, owner: string): Promise<TokenSet> {
+  async #refreshLocked(key: string, { stored, owner, rejected }: { stored: StoreRead; owner: string; rejected: boolean }): Promise<TokenSet> {
     const current = this.#view.newest(key, stored);
     const storeUnreadable = stored === UNREADABLE && current === null;
     if (stored === UNREADABLE && current?.refreshToken !== undefined && current.rotatesRefreshToken !== false) {
@@ -233,7 +225,7 @@ export class RefreshCoordinator {
       );
     }
     if (stored === null) {
-      if (await isDeleted(key, current, { guard: this.#guard, cache: this.#cache })) throw credentialDeleted(key);
+      if (await this.#view.isDeleted(key, current)) throw credentialDeleted(key);
       // Nothing here nor in the store: another process may still hold it (the store lost it).
       if (current === null) {
         const copy = await this.#lifecycle.copyFromFleet(key);

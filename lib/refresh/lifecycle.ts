@@ -42,7 +42,7 @@ export class CredentialLifecycle {
     const { locks, view, guard, persistence, failures } = this.deps;
     const check = normaliseTokenInput(input, null, Date.now());
     if ('problem' in check) throw new TypeError(`axios-token-flight: setToken: ${check.problem}`);
-    const token = await locks.run(key, () => false, false, async (stored, owner) => {
+    const token = await locks.run(key, { done: () => false, recoverLostTokens: false }, async (stored, owner) => {
       const tombstone = stored === null ? await guard.tombstone(key) : null;
       const newest = view.newest(key, stored);
       // A deleted grant's refresh token and extra fields are not carried into the new one.
@@ -66,13 +66,15 @@ export class CredentialLifecycle {
   /** Marks the current version expired (fleet-wide) so the next use refreshes; keeps the refresh token. */
   async invalidate(key: string): Promise<void> {
     const { locks, view } = this.deps;
-    const seen = view.newest(key, await view.read(key));
+    const seen = view.newest(key, await view.pull(key));
     if (seen === null) return;
     await locks.run(
       key,
-      // Someone already replaced the version we meant to invalidate: nothing left to do.
-      (current) => current !== null && current !== UNREADABLE && current.version !== seen.version,
-      false,
+      {
+        // Someone already replaced the version we meant to invalidate: nothing left to do.
+        done: (current) => current !== null && current !== UNREADABLE && current.version !== seen.version,
+        recoverLostTokens: false,
+      },
       async (stored, owner) => {
         const now = Date.now();
         const expired: TokenSet = { ...seen, expiresAt: now, issuedAt: now, version: seen.version + 1 };
@@ -89,7 +91,7 @@ export class CredentialLifecycle {
    */
   async deleteToken(key: string): Promise<void> {
     const { view, guard, persistence } = this.deps;
-    const newest = view.newest(key, await view.read(key));
+    const newest = view.newest(key, await view.pull(key));
     const tombstone: CredentialTombstone = {
       version: (newest?.version ?? 0) + 1,
       deletedAt: Math.max(Date.now(), (newest?.generation ?? 0) + 1),
@@ -117,7 +119,7 @@ export class CredentialLifecycle {
     const deadline = Date.now() + COPY_REQUEST_WAIT_MS;
     while (Date.now() < deadline && !lifetime.aborted) {
       await wakeUps.pause(key, Math.min(COPY_POLL_MS, deadline - Date.now()), lifetime);
-      const stored: StoreRead = await view.read(key);
+      const stored: StoreRead = await view.pull(key);
       if (stored !== null && stored !== UNREADABLE) return stored;
     }
     return null;

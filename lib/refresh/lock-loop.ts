@@ -1,10 +1,9 @@
 import { outranks } from '../token-rank';
 import { randomUUID } from 'node:crypto';
-import { CanceledError } from 'axios';
 import { RefreshFailedError } from '../errors';
 import type { Logger, TokenSet } from '../types';
 import { pollDelay } from './policies';
-import { isDeleted, recoverLostToken, type RecoveryDeps } from './recovery';
+import type { LostTokenRecovery } from './recovery';
 import type { ReleaseSlot } from './refresh-slots';
 import { UNREADABLE, type StoreGuard, type StoreRead } from './store-guard';
 import type { StoreView } from './store-view';
@@ -19,11 +18,21 @@ const LOCK_EXPIRY_SLACK_MS = 25;
 /** Whether a token read ends the wait (it is a `TokenSet` whenever this says yes). */
 export type Satisfies = (token: StoreRead) => boolean;
 
+/** What `LockLoop.run` waits for, and how. */
+export interface LockRun {
+  /** Ends the wait: a token the caller can use. */
+  readonly done: Satisfies;
+  /** Put back what the store lost before running the body (see `run`). */
+  readonly recoverLostTokens: boolean;
+  /** Waits for a refresh slot (`maxConcurrentRefreshes`) before trying the lock; reads never wait for one. */
+  readonly acquireSlot?: (() => Promise<ReleaseSlot>) | undefined;
+}
+
 export interface LockLoopDeps {
   readonly guard: StoreGuard;
   readonly view: StoreView;
   readonly wakeUps: WakeUps;
-  readonly recovery: RecoveryDeps;
+  readonly recovery: LostTokenRecovery;
   readonly lockTtlMs: number;
   /** Also the grace after putting back a lost token: the longest a refresh already on the wire can take. */
   readonly refreshTimeoutMs: number;
@@ -54,15 +63,8 @@ export class LockLoop {
    * version: a refresher whose lock vanished with the store's data may still be writing back what
    * the provider gave it, and presenting the same refresh token again would be reuse.
    */
-  async run(
-    key: string,
-    done: Satisfies,
-    recoverLostTokens: boolean,
-    body: (current: StoreRead, owner: string) => Promise<TokenSet>,
-    /** Waits for a refresh slot (`maxConcurrentRefreshes`) before trying the lock; reads never wait for one. */
-    acquireSlot?: () => Promise<ReleaseSlot>,
-  ): Promise<TokenSet> {
-    const { guard, view, lockTtlMs, refreshTimeoutMs } = this.deps;
+  async run(key: string, { done, recoverLostTokens, acquireSlot }: LockRun, body: (current: StoreRead, owner: string) => Promise<TokenSet>): Promise<TokenSet> {
+    const { guard, view, recovery, lockTtlMs, refreshTimeoutMs } = this.deps;
     let deadline = Date.now() + lockTtlMs + LOCK_WAIT_MARGIN_MS;
     let recoveryTried = !recoverLostTokens;
     // A lock seen held at T is gone by T + lockTtlMs at the latest (a dead holder's included), and
@@ -70,7 +72,7 @@ export class LockLoop {
     let heldLockExpiresBy: number | undefined;
     for (let attempt = 0; ; attempt++) {
       this.deps.assertOpen();
-      const seen = await view.read(key);
+      const seen = await view.pull(key);
       if (done(seen)) return seen as TokenSet;
       const queuedAt = Date.now();
       const releaseSlot = await acquireSlot?.();
@@ -88,9 +90,9 @@ export class LockLoop {
       else {
         let lockHandedOver = false;
         try {
-          const current = await view.read(key);
+          const current = await view.pull(key);
           if (done(current)) return current as TokenSet;
-          const recovered = recoveryTried ? null : await recoverLostToken(key, current, owner, this.deps.recovery);
+          const recovered = recoveryTried ? null : await recovery.recover(key, current, owner);
           recoveryTried = true;
           if (recovered === null) return await body(current, owner);
           this.deps.logger?.warn({ key, version: recovered.version }, 'axios-token-flight: the store had lost a token; put it back');
@@ -123,6 +125,18 @@ export class LockLoop {
     }
   }
 
+  /** After an outage, every token this process holds goes back where the store lost it (see `putBack`). */
+  async putBackAll(copies: ReadonlyArray<readonly [string, { readonly token: TokenSet }]>): Promise<void> {
+    for (const [key, { token }] of copies) {
+      try {
+        await this.putBack(key, token);
+      } catch {
+        // The store failed again: keep the copy and try again when it next answers.
+        this.deps.guard.writeBackLater();
+      }
+    }
+  }
+
   /**
    * After an outage, each token this process holds goes back the way every recovery does — under
    * the lock, only if the store is still empty or older, keeping the lock through the grace — so
@@ -136,13 +150,13 @@ export class LockLoop {
       if (await this.deps.guard.restore(key, copy)) return;
       // Not taken: fine if the store has as new a version; otherwise (a store without `restore`
       // cannot write without the lock) try again when the lock is free.
-      const stored = await this.deps.view.read(key);
-      if (stored === null && (await isDeleted(key, copy, this.deps.recovery))) return;
+      const stored = await this.deps.view.pull(key);
+      if (stored === null && (await this.deps.view.isDeleted(key, copy))) return;
       if (stored !== UNREADABLE && (stored === null || outranks(copy, stored))) this.deps.guard.writeBackLater();
       return;
     }
     try {
-      const recovered = await recoverLostToken(key, await this.deps.view.read(key), owner, this.deps.recovery);
+      const recovered = await this.deps.recovery.recover(key, await this.deps.view.pull(key), owner);
       if (recovered === null) {
         await this.deps.guard.releaseLock(key, owner).catch(() => undefined);
         return;
@@ -172,13 +186,9 @@ export class LockLoop {
     for (let attempt = 0; Date.now() < until; attempt++) {
       this.deps.assertOpen();
       await this.deps.wakeUps.pause(key, Math.min(pollDelay(attempt, this.deps.random, this.deps.changeNotices), Math.max(0, until - Date.now())), this.deps.lifetime);
-      const seen = await this.deps.view.read(key);
+      const seen = await this.deps.view.pull(key);
       if (seen !== null && seen !== UNREADABLE && seen.version > version && done(seen)) return seen;
     }
     return undefined;
   }
-}
-
-export function canceled(): CanceledError<unknown> {
-  return new CanceledError('axios-token-flight: closed');
 }

@@ -1,9 +1,9 @@
 import { StoreUnavailableError } from '../errors';
 import type { TokenFlightEvents } from '../events';
 import type { TokenPersistence } from '../options';
-import { redactError } from '../redact';
+import { redactError } from '../secrets/redact';
 import type { Logger, TokenSet } from '../types';
-import type { KnownSecrets } from './known-secrets';
+import type { KnownSecrets } from '../secrets/known-secrets';
 import { backoffDelay } from './policies';
 
 /** Retries of a failed `save`: doubling from 1 s to a minute, until it lands or a newer version replaces it. */

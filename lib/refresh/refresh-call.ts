@@ -2,7 +2,7 @@ import { RefreshFailedError, TokenFlightError } from '../errors';
 import type { TokenRefreshOptions } from '../options';
 import { keepRefreshToken } from '../kept-refresh-token';
 import { httpDetails, withoutTokenFields } from '../http-details';
-import { isAxiosErrorLike, redactError, redactRequestBody } from '../redact';
+import { isAxiosErrorLike, redactError, redactRequestBody } from '../secrets/redact';
 import { describe, normaliseTokenInput } from '../token-set';
 import type { RefreshReason, TokenSet } from '../types';
 

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { StoreUnavailableError } from '../errors';
 import type { TokenFlightEvents } from '../events';
-import { redactError } from '../redact';
+import { redactError } from '../secrets/redact';
 import { TokenDecodeError } from '../stores/token-codec';
 import type { CredentialTombstone, RefreshFailureRecord, TokenStore } from '../stores/token-store';
 import { NO_EXTRA } from '../token-extra';
 import { deletedBy, outranks } from '../token-rank';
 import type { Logger, TokenSet } from '../types';
-import type { KnownSecrets } from './known-secrets';
+import type { KnownSecrets } from '../secrets/known-secrets';
 
 /** While degraded, how often to check whether the store is back. */
 const RECOVERY_PROBE_MS = 1_000;

@@ -1,8 +1,7 @@
-import { outranks } from '../token-rank';
-import { credentialDeleted, isDeleted } from './recovery';
-import { RefreshFailedError } from '../errors';
+import { deletedBy, outranks } from '../token-rank';
+import { ReauthorizationRequiredError, RefreshFailedError } from '../errors';
 import type { Logger, TokenSet } from '../types';
-import type { KnownSecrets } from './known-secrets';
+import type { KnownSecrets } from '../secrets/known-secrets';
 import { UNREADABLE, type StoreGuard, type StoreRead } from './store-guard';
 import type { TokenCache } from './token-cache';
 
@@ -19,7 +18,8 @@ export class StoreView {
     private readonly logger: Logger | undefined,
   ) {}
 
-  async read(key: string): Promise<StoreRead> {
+  /** Reads the store and keeps what it answered as this process's copy (never going back a version). */
+  async pull(key: string): Promise<StoreRead> {
     const token = await this.guard.read(key);
     // An empty (or unreadable) answer keeps this process's copy: it may be the only surviving refresh token.
     if (token !== null && token !== UNREADABLE) {
@@ -27,6 +27,17 @@ export class StoreView {
       this.cache.accept(key, token);
     }
     return token;
+  }
+
+  /**
+   * Whether `key` was deleted (its tombstone fences `copy`'s grant, or any grant when there is no
+   * copy); a fenced copy is dropped here, so it is neither put back nor refreshed.
+   */
+  async isDeleted(key: string, copy: TokenSet | null): Promise<boolean> {
+    const tombstone = await this.guard.tombstone(key);
+    if (tombstone === null || (copy !== null && !deletedBy(copy, tombstone))) return false;
+    this.cache.delete(key);
+    return true;
   }
 
   /** The newest token known for `key`: what the store answered, or this process's copy when that is newer. */
@@ -74,12 +85,17 @@ export class StoreView {
       return next;
     }
     // Another process wrote a version at least as new while our lock had lapsed: adopt it.
-    const latest = await this.read(key);
+    const latest = await this.pull(key);
     if (latest !== null && latest !== UNREADABLE && !outranks(next, latest)) return latest;
     // Deleted while we refreshed: the new tokens belong to nobody now.
-    if (latest === null && (await isDeleted(key, next, { guard: this.guard, cache: this.cache }))) throw credentialDeleted(key);
+    if (latest === null && (await this.isDeleted(key, next))) throw credentialDeleted(key);
     this.cache.accept(key, next);
     this.guard.writeBackLater();
     return next;
   }
+}
+
+/** What a request for a deleted credential ends in, until `setToken` seeds it again. */
+export function credentialDeleted(key: string): ReauthorizationRequiredError {
+  return new ReauthorizationRequiredError(`axios-token-flight: "${key}" was deleted (deleteToken); seed it again with setToken`, { key });
 }

@@ -12,11 +12,11 @@ export function abortable<T>(promise: Promise<T>, ...signals: AnySignal[]): Prom
   const active = signals.filter((s): s is AbortSignal | GenericAbortSignal => s !== undefined);
   if (active.length === 0) return promise;
   const aborted = active.find((s) => s.aborted);
-  if (aborted !== undefined) return Promise.reject(canceled());
+  if (aborted !== undefined) return Promise.reject(canceled('aborted'));
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => {
       cleanup();
-      reject(canceled());
+      reject(canceled('aborted'));
     };
     const cleanup = (): void => {
       for (const s of active) s.removeEventListener?.('abort', onAbort);
@@ -44,8 +44,12 @@ export function sleep(ms: number, ...signals: AnySignal[]): Promise<void> {
   return abortable(timeout, ...signals).finally(() => clearTimeout(timer));
 }
 
-function canceled(): CanceledError<unknown> {
-  return new CanceledError('axios-token-flight: the wait was aborted');
+/**
+ * axios' own `CanceledError`, so `axios.isCancel(err)` holds: `'aborted'` when the caller's signal
+ * ended its wait, `'closed'` when `close()` or `detach()` ended the plugin.
+ */
+export function canceled(why: 'aborted' | 'closed'): CanceledError<unknown> {
+  return new CanceledError(why === 'closed' ? 'axios-token-flight: closed' : 'axios-token-flight: the wait was aborted');
 }
 
 /** Waits for `promise` to settle, or `ms` at most; the timer never outlives the wait (a shutdown must not hang on it). */
