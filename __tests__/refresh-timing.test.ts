@@ -6,7 +6,8 @@
  */
 import { getEventListeners } from 'node:events';
 import { abortable, settleWithin, sleep } from '../lib/async/abortable';
-import { backoffDelay, pollDelay, propagationDelay, refreshDueAt } from '../lib/refresh/policies';
+import { backoffDelay } from '../lib/backoff';
+import { pollDelay, refreshDueAt } from '../lib/refresh/policies';
 import { WakeUps } from '../lib/refresh/wake-ups';
 import { NO_EXTRA } from '../lib/token-extra';
 
@@ -34,14 +35,13 @@ describe('propagation and backoff delays', () => {
   const backoff = { initial: 100, max: 1_000 };
 
   it('double from the initial delay up to the cap, ±20 %', () => {
-    expect([0, 1, 2, 3, 4, 10].map((attempt) => propagationDelay(attempt, backoff, always(0.5)))).toEqual([100, 200, 400, 800, 1_000, 1_000]);
-    expect(propagationDelay(1, backoff, always(0))).toBe(160);
-    expect(propagationDelay(1, backoff, always(1))).toBe(240);
+    expect([0, 1, 2, 3, 4, 10].map((attempt) => backoffDelay(attempt, backoff, always(0.5)))).toEqual([100, 200, 400, 800, 1_000, 1_000]);
+    expect(backoffDelay(1, backoff, always(0))).toBe(160);
+    expect(backoffDelay(1, backoff, always(1))).toBe(240);
   });
 
-  it('count refresh failures from 1', () => {
-    expect([1, 2, 3].map((attempts) => backoffDelay(attempts, backoff, always(0.5)))).toEqual([100, 200, 400]);
-    expect(backoffDelay(0, backoff, always(0.5))).toBe(100);
+  it('never wait less than the initial delay, whatever the attempt number', () => {
+    expect(backoffDelay(-1, backoff, always(0.5))).toBe(100);
   });
 });
 

@@ -9,7 +9,7 @@ import { resolveOptions, type TokenRefreshOptions } from './options';
 import { redactError, secretHeaderNames } from './secrets/redact';
 import { RefreshCoordinator } from './refresh/coordinator';
 import { KnownSecrets } from './secrets/known-secrets';
-import { describe } from './token-set';
+import { describe } from './describe';
 import type { TokenInput, TokenSet } from './types';
 
 export interface TokenRefreshHandle {

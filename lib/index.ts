@@ -1,6 +1,7 @@
 export { attachTokenRefresh, type TokenRefreshHandle } from './attach';
 export type { TokenRefreshOptions, TokenPersistence, PropagationOptions, ReplayInfo } from './options';
 export type { TokenInjectionOptions } from './token-header';
+export type { Backoff } from './backoff';
 export type {
   TokenInput,
   TokenSet,

@@ -13,7 +13,7 @@ export const VSCHAR = /^[\x20-\x7e]+$/;
 const MAX_REFRESH_TOKEN_LENGTH = 16_384;
 
 /** Whether `value` can be presented as a refresh token in a later token request. */
-export function isUsableRefreshToken(value: unknown): value is string {
+function isUsableRefreshToken(value: unknown): value is string {
   return typeof value === 'string' && value.length <= MAX_REFRESH_TOKEN_LENGTH && VSCHAR.test(value) && value.trim() !== '';
 }
 

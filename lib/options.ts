@@ -1,13 +1,13 @@
 import type { AxiosInstance, InternalAxiosRequestConfig } from 'axios';
+import type { Backoff } from './backoff';
+import { describe } from './describe';
 import {
-  countOption, fail, positiveCount, resolveBackoff, resolveKey, resolveLogger, resolveMatchers, resolveOrigins, resolvePersist,
-  resolveStore, resolveStoreErrorPolicy, type Backoff,
+  resolveBackoff, resolveKey, resolveLogger, resolveMatchers, resolveOrigins, resolvePersist, resolveStore, resolveStoreErrorPolicy,
 } from './option-resolvers';
 import type { TokenStore } from './stores/token-store';
-import { resolveInjection, type TokenInjection, type TokenInjectionOptions } from './token-header';
-import { describe } from './token-set';
+import { DEFAULT_TOKEN_HEADER, resolveInjection, type TokenInjection, type TokenInjectionOptions } from './token-header';
 import type { KeyResolver, Logger, Matcher, RefreshContext, TokenInput, TokenPersistence } from './types';
-import { msOption, optionNames, readingOption, snapshotOptions } from './validate';
+import { countOption, msOption, optionError, optionNames, readingOption, snapshotOptions } from './validate';
 
 export type { TokenPersistence } from './types';
 
@@ -69,7 +69,7 @@ export interface TokenRefreshOptions {
    * from the token endpoint is honoured. Callers in the window get `RefreshFailedError` with
    * `retryAfterMs`. A success resets it. @default { initial: 1_000, max: 60_000 }
    */
-  readonly refreshBackoffMs?: { readonly initial: number; readonly max: number } | undefined;
+  readonly refreshBackoffMs?: Backoff | undefined;
   /**
    * A durable copy of every credential behind the store (your database): `save` after every refresh
    * and `setToken`, awaited under the lock; `load` when the store has nothing for a key. See
@@ -116,6 +116,24 @@ export interface ResolvedOptions {
   readonly maxConcurrentRefreshes: number;
 }
 
+/**
+ * Every default, in one place: the resolvers below read them from here, and a test checks the
+ * README's options table against it.
+ */
+export const DEFAULTS = {
+  key: 'default',
+  maxReplays: 2,
+  refreshSkewMs: 60_000,
+  propagation: { windowMs: 30_000, maxWaits: 4, backoffMs: { initial: 500, max: 8_000 } },
+  lockTtlMs: 15_000,
+  refreshTimeoutMs: 10_000,
+  onStoreError: 'local',
+  refreshBackoffMs: { initial: 1_000, max: 60_000 },
+  inject: { header: DEFAULT_TOKEN_HEADER },
+  maxCachedTokens: 10_000,
+  maxConcurrentRefreshes: 8,
+} as const satisfies Omit<TokenRefreshOptions, 'refresh'>;
+
 const KNOWN_OPTIONS = [
   'refresh', 'store', 'key', 'matchers', 'origins', 'maxReplays', 'refreshSkewMs', 'propagation', 'beforeReplay',
   'lockTtlMs', 'refreshTimeoutMs', 'onStoreError', 'logger', 'refreshBackoffMs', 'persist', 'inject', 'maxCachedTokens',
@@ -123,6 +141,9 @@ const KNOWN_OPTIONS = [
 ] as const satisfies ReadonlyArray<keyof TokenRefreshOptions>;
 
 type OptionName = (typeof KNOWN_OPTIONS)[number];
+/** Compile-time: an option added to `TokenRefreshOptions` but not to `KNOWN_OPTIONS` would be refused as unknown. */
+const EVERY_OPTION_KNOWN: Exclude<keyof TokenRefreshOptions, OptionName> extends never ? true : never = true;
+void EVERY_OPTION_KNOWN;
 
 /** 0.x names and what replaced them: refused with a TypeError that names the new one, never aliased. */
 const RENAMED: Readonly<Record<string, string>> = {
@@ -144,10 +165,10 @@ export function resolveOptions(instance: AxiosInstance, options: TokenRefreshOpt
   // Each option is read exactly once, here: a getter that throws (or a revoked Proxy) is a TypeError naming it.
   const given = snapshotOptions('', options, KNOWN_OPTIONS);
   const read = <T>(name: OptionName, resolve: (value: unknown) => T): T => readingOption('', name, () => resolve(given[name]));
-  if (typeof given.refresh !== 'function') fail('refresh', 'a function (context) => Promise<TokenInput>', given.refresh);
+  if (typeof given.refresh !== 'function') throw optionError('', 'refresh', 'a function (context) => Promise<TokenInput>', given.refresh);
 
-  const lockTtlMs = msOption('', 'lockTtlMs', given.lockTtlMs, 15_000, 1);
-  const refreshTimeoutMs = msOption('', 'refreshTimeoutMs', given.refreshTimeoutMs, 10_000, 1);
+  const lockTtlMs = msOption('', 'lockTtlMs', given.lockTtlMs, DEFAULTS.lockTtlMs, 1);
+  const refreshTimeoutMs = msOption('', 'refreshTimeoutMs', given.refreshTimeoutMs, DEFAULTS.refreshTimeoutMs, 1);
   if (refreshTimeoutMs >= lockTtlMs) {
     throw new TypeError(
       `axios-token-flight: option \`refreshTimeoutMs\` (${refreshTimeoutMs}) must be less than \`lockTtlMs\` (${lockTtlMs}), ` +
@@ -167,38 +188,38 @@ export function resolveOptions(instance: AxiosInstance, options: TokenRefreshOpt
   return Object.freeze({
     refresh: given.refresh as TokenRefreshOptions['refresh'],
     store,
-    key: read('key', resolveKey),
-    defaultKey: typeof given.key === 'string' ? given.key : given.key === undefined ? 'default' : undefined,
+    key: read('key', (value) => resolveKey(value, DEFAULTS.key)),
+    defaultKey: typeof given.key === 'string' ? given.key : given.key === undefined ? DEFAULTS.key : undefined,
     matchers: read('matchers', resolveMatchers),
     origins: read('origins', (value) => resolveOrigins(instance, value)),
-    maxReplays: countOption(given.maxReplays, 'maxReplays', 2),
-    refreshSkewMs: msOption('', 'refreshSkewMs', given.refreshSkewMs, 60_000, 0),
+    maxReplays: countOption('', 'maxReplays', given.maxReplays, DEFAULTS.maxReplays, 0),
+    refreshSkewMs: msOption('', 'refreshSkewMs', given.refreshSkewMs, DEFAULTS.refreshSkewMs, 0),
     ...read('propagation', resolvePropagation),
     beforeReplay: read('beforeReplay', resolveBeforeReplay),
-    refreshBackoffMs: read('refreshBackoffMs', (value) => resolveBackoff('refreshBackoffMs', value, { initial: 1_000, max: 60_000 })),
+    refreshBackoffMs: read('refreshBackoffMs', (value) => resolveBackoff('refreshBackoffMs', value, DEFAULTS.refreshBackoffMs)),
     persist,
     inject: read('inject', resolveInjection),
-    maxCachedTokens: positiveCount(given.maxCachedTokens, 'maxCachedTokens', 10_000),
-    maxConcurrentRefreshes: positiveCount(given.maxConcurrentRefreshes, 'maxConcurrentRefreshes', 8),
+    maxCachedTokens: countOption('', 'maxCachedTokens', given.maxCachedTokens, DEFAULTS.maxCachedTokens, 1),
+    maxConcurrentRefreshes: countOption('', 'maxConcurrentRefreshes', given.maxConcurrentRefreshes, DEFAULTS.maxConcurrentRefreshes, 1),
     lockTtlMs,
     refreshTimeoutMs,
-    onStoreError: resolveStoreErrorPolicy(given.onStoreError),
+    onStoreError: resolveStoreErrorPolicy(given.onStoreError, DEFAULTS.onStoreError),
     logger: read('logger', resolveLogger),
   });
 }
 
 
 function resolvePropagation(value: unknown): Pick<ResolvedOptions, 'propagationWindowMs' | 'maxPropagationWaits' | 'propagationBackoffMs'> {
-  if (value !== undefined && (typeof value !== 'object' || value === null)) fail('propagation', 'an object { windowMs?, maxWaits?, backoffMs? }', value);
+  if (value !== undefined && (typeof value !== 'object' || value === null)) throw optionError('', 'propagation', 'an object { windowMs?, maxWaits?, backoffMs? }', value);
   const given = value === undefined ? {} : snapshotOptions('propagation: ', value, ['windowMs', 'maxWaits', 'backoffMs'] as const);
   return {
-    propagationWindowMs: msOption('', 'propagation.windowMs', given.windowMs, 30_000, 0),
-    maxPropagationWaits: countOption(given.maxWaits, 'propagation.maxWaits', 4),
-    propagationBackoffMs: readingOption('', 'propagation.backoffMs', () => resolveBackoff('propagation.backoffMs', given.backoffMs, { initial: 500, max: 8_000 })),
+    propagationWindowMs: msOption('', 'propagation.windowMs', given.windowMs, DEFAULTS.propagation.windowMs, 0),
+    maxPropagationWaits: countOption('', 'propagation.maxWaits', given.maxWaits, DEFAULTS.propagation.maxWaits, 0),
+    propagationBackoffMs: readingOption('', 'propagation.backoffMs', () => resolveBackoff('propagation.backoffMs', given.backoffMs, DEFAULTS.propagation.backoffMs)),
   };
 }
 
 function resolveBeforeReplay(value: unknown): ResolvedOptions['beforeReplay'] {
-  if (value !== undefined && typeof value !== 'function') fail('beforeReplay', 'a function (config, { key, attempt, verdict }) => void | Promise<void>', value);
+  if (value !== undefined && typeof value !== 'function') throw optionError('', 'beforeReplay', 'a function (config, { key, attempt, verdict }) => void | Promise<void>', value);
   return value as ResolvedOptions['beforeReplay'];
 }

@@ -6,7 +6,7 @@
  */
 
 /** Serialised size cap: an id_token is a few KiB; anything near this is not token metadata. */
-export const MAX_EXTRA_BYTES = 64 * 1024;
+const MAX_EXTRA_BYTES = 64 * 1024;
 
 export const NO_EXTRA: Readonly<Record<string, unknown>> = Object.freeze({});
 

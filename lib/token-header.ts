@@ -3,6 +3,7 @@
  * any header and scheme an API reads (Shopify: `X-Shopify-Access-Token: <token>`, no scheme).
  */
 import type { TokenSet } from './types';
+import { HTTP_TOKEN } from './http-token';
 import { optionError, snapshotOptions } from './validate';
 
 /** The `inject` option. */
@@ -25,8 +26,6 @@ export interface TokenInjection {
   valueFor(token: TokenSet): string;
 }
 
-/** RFC 9110 `token`: header names and auth schemes. */
-const HTTP_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** Headers a token must never be written into: they are framing, routing or someone else's credentials. */
 const UNSUITABLE_HEADERS = new Set(['host', 'content-length', 'content-type', 'transfer-encoding', 'connection', 'cookie', 'proxy-authorization']);
 

@@ -1,25 +1,25 @@
 import { VSCHAR } from './kept-refresh-token';
 import { normaliseExtra } from './token-extra';
 import type { TokenInput, TokenSet } from './types';
+import { describe } from './describe';
+import { HTTP_TOKEN } from './http-token';
 
 /**
  * The longest lifetime believed: a longer `expires_in` / `expiresAt` is cut to this. A token then
  * gets refreshed after a year instead of never, and an absurd value (1e306 s) cannot overflow to
  * `Infinity`, which JSON stores as `null` and every other process reads as "always due".
  */
-export const MAX_TOKEN_LIFETIME_MS = 365 * 24 * 60 * 60 * 1000;
+const MAX_TOKEN_LIFETIME_MS = 365 * 24 * 60 * 60 * 1000;
 
 /**
  * The largest access token accepted, in characters. It travels in a request header, and servers
  * refuse header lines past 8–16 KiB (431): a bigger token would fail every request until it expires.
  * Real tokens, JWTs with many claims included, stay far below.
  */
-export const MAX_ACCESS_TOKEN_LENGTH = 16_384;
+const MAX_ACCESS_TOKEN_LENGTH = 16_384;
 
 /** An access token travels in a header: visible ASCII only (RFC 6750 b64token and the `!` Salesforce uses). */
 const HEADER_SAFE = /^[\x21-\x7e]+$/;
-/** An authentication scheme is an HTTP token (RFC 9110 §5.6.2): `Bearer`, `DPoP`, `MAC`, `Token`… */
-const AUTH_SCHEME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /** Why a token string cannot be used, or `undefined` when it can. Never quotes the value. */
 function tokenStringProblem(name: string, value: string, allowed: RegExp, what: string): string | undefined {
@@ -56,7 +56,7 @@ export function normaliseTokenInput(
     tokenStringProblem('accessToken', accessToken, HEADER_SAFE, 'an HTTP header') ??
     (typeof refreshToken === 'string' ? tokenStringProblem('refreshToken', refreshToken, VSCHAR, 'a token request') : undefined);
   if (charsetProblem !== undefined) return { problem: charsetProblem };
-  if (typeof tokenType === 'string' && !AUTH_SCHEME.test(tokenType)) {
+  if (typeof tokenType === 'string' && !HTTP_TOKEN.test(tokenType)) {
     return { problem: 'tokenType must be an HTTP authentication scheme name such as "Bearer" (letters, digits and !#$%&\'*+-.^_`|~ only, not empty)' };
   }
   if (expiresIn !== undefined && !(typeof expiresIn === 'number' && Number.isFinite(expiresIn) && expiresIn > 0)) {
@@ -88,13 +88,4 @@ export function normaliseTokenInput(
       ...(previous?.generation === undefined ? {} : { generation: previous.generation }),
     },
   };
-}
-
-/** Describes a value for an error message without ever printing a string's content (it may be a secret). */
-export function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return value === '' ? 'an empty string' : 'a string';
-  if (typeof value === 'number') return Number.isNaN(value) ? 'NaN' : String(value);
-  return typeof value;
 }

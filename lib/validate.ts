@@ -4,7 +4,7 @@
  * including options behind a getter that throws or a revoked Proxy, which would otherwise surface
  * as some unrelated error, later.
  */
-import { describe } from './token-set';
+import { describe } from './describe';
 
 /** Node clamps a longer timer to 1 ms (with a warning): a "10 year" timeout would fire at once. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -64,6 +64,15 @@ export function msOption(where: string, option: string, value: unknown, fallback
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > MAX_TIMER_MS) {
     throw optionError(where, option, `an integer number of milliseconds from ${min} to ${MAX_TIMER_MS} (2^31 − 1)`, value);
+  }
+  return value;
+}
+
+/** A whole number from `min` (0 or 1) up, or `fallback` when absent. */
+export function countOption(where: string, option: string, value: unknown, fallback: number, min: 0 | 1): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+    throw optionError(where, option, min === 0 ? 'a non-negative integer' : 'a positive integer', value);
   }
   return value;
 }

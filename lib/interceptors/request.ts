@@ -1,5 +1,5 @@
 import type { AxiosInterceptorOptions, InternalAxiosRequestConfig } from 'axios';
-import { describe } from '../token-set';
+import { describe } from '../describe';
 import type { TokenFlightRequestOptions, TokenSet } from '../types';
 import type { PluginContext } from './context';
 import { destinationOf } from './destination';

@@ -2,7 +2,7 @@ import type { AxiosError, AxiosResponse, InternalAxiosRequestConfig } from 'axio
 import { ReauthorizationRequiredError, ReplayLimitError, TokenFlightError, TokenPropagationError, UnreplayableRequestError } from '../errors';
 import { isAxiosErrorLike } from '../secrets/redact';
 import { sleep } from '../async/abortable';
-import { propagationDelay } from '../refresh/policies';
+import { backoffDelay } from '../backoff';
 import type { Verdict } from '../types';
 import { httpDetails } from '../http-details';
 import { classify } from './classify';
@@ -130,7 +130,7 @@ async function prepareReplay(
   const tokenAgeMs = Date.now() - state.sentIssuedAt;
   if (verdict === 'propagation' && tokenAgeMs < options.propagationWindowMs) {
     const attempt = state.propagationWaits;
-    const delayMs = propagationDelay(attempt, options.propagationBackoffMs, context.random);
+    const delayMs = backoffDelay(attempt, options.propagationBackoffMs, context.random);
     if (attempt >= options.maxPropagationWaits) {
       throw new TokenPropagationError(
         `axios-token-flight: token version ${sentVersion} for "${key}" was still not accepted after ${attempt} propagation waits`,

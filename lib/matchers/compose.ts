@@ -1,5 +1,6 @@
 import type { AxiosResponse } from 'axios';
-import { describe } from '../token-set';
+import { describe } from '../describe';
+import { HTTP_TOKEN } from '../http-token';
 import type { Matcher, Verdict } from '../types';
 import { readingOption } from '../validate';
 import { fieldValues, headerValue, jsonBody } from './read';
@@ -70,7 +71,7 @@ export function bodyField(
 /** `verdict` when `header` matches `pattern` (case-insensitive header name), optionally only for some statuses. */
 export function header(name: string, pattern: RegExp, verdict: Verdict, options: BodyFieldOptions = {}): Matcher {
   // Checked now, not on the first response: a matcher that throws later is a MatcherError per request.
-  if (typeof name !== 'string' || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) {
+  if (typeof name !== 'string' || !HTTP_TOKEN.test(name)) {
     throw new TypeError(`axios-token-flight: matchers.header: name must be an HTTP header name, got ${describe(name)}`);
   }
   if (!(pattern instanceof RegExp)) throw new TypeError(`axios-token-flight: matchers.header: pattern must be a RegExp, got ${describe(pattern)}`);

@@ -55,7 +55,7 @@ export interface ResolvedEndpoint {
 let privateClient: AxiosInstance | undefined;
 
 /** Option names every grant helper accepts. */
-export const ENDPOINT_OPTIONS = [
+const ENDPOINT_OPTIONS = [
   'tokenUrl', 'clientId', 'clientSecret', 'authMethod', 'scope', 'extraParams', 'httpClient', 'maxResponseBytes',
 ] as const satisfies ReadonlyArray<keyof TokenEndpointOptions>;
 
@@ -70,31 +70,29 @@ export function readHelperOptions<K extends string>(helper: string, options: unk
 }
 
 export function resolveEndpoint(helper: string, options: Partial<Record<(typeof ENDPOINT_OPTIONS)[number], unknown>>, requireSecret: boolean): ResolvedEndpoint {
-  const fail = (option: string, expected: string, value: unknown): never => {
-    throw optionError(`${helper}: `, option, expected, value);
-  };
+  const where = `${helper}: `;
   const { tokenUrl, clientId, clientSecret, authMethod, scope, extraParams, httpClient, maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES } = options;
-  if (typeof tokenUrl !== 'string' || originOf(tokenUrl) === undefined) fail('tokenUrl', 'an absolute http(s) URL', tokenUrl);
-  if (typeof clientId !== 'string' || clientId === '') fail('clientId', 'a non-empty string', clientId);
-  if (clientSecret !== undefined && (typeof clientSecret !== 'string' || clientSecret === '')) fail('clientSecret', 'a non-empty string', clientSecret);
-  if (requireSecret && clientSecret === undefined) fail('clientSecret', 'a non-empty string', clientSecret);
+  if (typeof tokenUrl !== 'string' || originOf(tokenUrl) === undefined) throw optionError(where, 'tokenUrl', 'an absolute http(s) URL', tokenUrl);
+  if (typeof clientId !== 'string' || clientId === '') throw optionError(where, 'clientId', 'a non-empty string', clientId);
+  if (clientSecret !== undefined && (typeof clientSecret !== 'string' || clientSecret === '')) throw optionError(where, 'clientSecret', 'a non-empty string', clientSecret);
+  if (requireSecret && clientSecret === undefined) throw optionError(where, 'clientSecret', 'a non-empty string', clientSecret);
   if (authMethod !== undefined && authMethod !== 'client_secret_basic' && authMethod !== 'client_secret_post') {
-    fail('authMethod', "'client_secret_basic' or 'client_secret_post'", authMethod);
+    throw optionError(where, 'authMethod', "'client_secret_basic' or 'client_secret_post'", authMethod);
   }
-  if (authMethod !== undefined && clientSecret === undefined) fail('clientSecret', `set when authMethod is '${authMethod}'`, clientSecret);
-  if (scope !== undefined && typeof scope !== 'string') fail('scope', 'a string', scope);
+  if (authMethod !== undefined && clientSecret === undefined) throw optionError(where, 'clientSecret', `set when authMethod is '${authMethod}'`, clientSecret);
+  if (scope !== undefined && typeof scope !== 'string') throw optionError(where, 'scope', 'a string', scope);
   const params = readingOption(`${helper}: `, 'extraParams', () => {
     if (extraParams === undefined) return {};
     const entries = typeof extraParams === 'object' && extraParams !== null ? Object.entries(extraParams) : undefined;
-    if (entries === undefined || entries.some(([, v]) => typeof v !== 'string')) return fail('extraParams', 'an object of string values', extraParams);
+    if (entries === undefined || entries.some(([, v]) => typeof v !== 'string')) throw optionError(where, 'extraParams', 'an object of string values', extraParams);
     return Object.fromEntries(entries) as Record<string, string>;
   });
   const client = readingOption(`${helper}: `, 'httpClient', () => {
-    if (httpClient !== undefined && typeof (httpClient as { request?: unknown } | null)?.request !== 'function') fail('httpClient', 'an axios instance', httpClient);
+    if (httpClient !== undefined && typeof (httpClient as { request?: unknown } | null)?.request !== 'function') throw optionError(where, 'httpClient', 'an axios instance', httpClient);
     return httpClient as AxiosInstance | undefined;
   });
   if (typeof maxResponseBytes !== 'number' || !Number.isInteger(maxResponseBytes) || maxResponseBytes < 1) {
-    fail('maxResponseBytes', 'a positive integer', maxResponseBytes);
+    throw optionError(where, 'maxResponseBytes', 'a positive integer', maxResponseBytes);
   }
 
   const method = clientSecret === undefined ? 'none' : (authMethod ?? 'client_secret_basic');

@@ -2,7 +2,7 @@ import { ReauthorizationRequiredError, RefreshFailedError, type TokenFlightError
 import type { HttpDetails } from '../http-details';
 import { keepRefreshToken } from '../kept-refresh-token';
 import { scrubText, secretForms } from '../secrets/scrub';
-import { describe } from '../token-set';
+import { describe } from '../describe';
 import type { TokenInput } from '../types';
 
 /** RFC 6749 §5.2 errors after which only a person can help: the grant or the client is dead. */

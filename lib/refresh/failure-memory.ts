@@ -1,6 +1,6 @@
 import { ReauthorizationRequiredError, RefreshFailedError, withRetryAfter, type TokenFlightError } from '../errors';
 import type { RefreshFailureRecord } from '../stores/token-store';
-import { backoffDelay } from './policies';
+import { backoffDelay, type Backoff } from '../backoff';
 import type { StoreGuard } from './store-guard';
 
 /** How long the fleet remembers `invalid_grant` for a token version (a new version clears it at once). */
@@ -24,7 +24,7 @@ export class FailureMemory {
 
   constructor(
     private readonly guard: StoreGuard,
-    private readonly backoff: { readonly initial: number; readonly max: number },
+    private readonly backoff: Backoff,
     private readonly random: () => number,
   ) {}
 
@@ -55,7 +55,7 @@ export class FailureMemory {
       const previous = this.#remembered(key) ?? (await this.guard.getRefreshFailure(key)) ?? undefined;
       const attempts = previous?.kind === 'backoff' && previous.version === version ? previous.attempts + 1 : 1;
       const retryAfter = failure.retryAfterMs === undefined ? 0 : Math.min(failure.retryAfterMs, MAX_RETRY_AFTER_MS);
-      const delayMs = Math.max(backoffDelay(attempts, this.backoff, this.random), retryAfter);
+      const delayMs = Math.max(backoffDelay(attempts - 1, this.backoff, this.random), retryAfter);
       // Remembered past the window, so a failure right after it doubles the wait instead of restarting it.
       record = { kind: 'backoff', version, attempts, until: now + delayMs, rememberUntil: now + delayMs + this.backoff.max };
       error = withRetryAfter(failure, delayMs);

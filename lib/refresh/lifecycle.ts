@@ -11,7 +11,7 @@ import type { TokenCache } from './token-cache';
 import type { WakeUps } from './wake-ups';
 
 /** How long a process that found no token waits for another process to put its copy back. */
-export const COPY_REQUEST_WAIT_MS = 1_000;
+const COPY_REQUEST_WAIT_MS = 1_000;
 const COPY_POLL_MS = 100;
 
 export interface LifecycleDeps {

@@ -4,10 +4,10 @@ import type { TokenPersistence } from '../options';
 import { redactError } from '../secrets/redact';
 import type { Logger, TokenSet } from '../types';
 import type { KnownSecrets } from '../secrets/known-secrets';
-import { backoffDelay } from './policies';
+import { backoffDelay, type Backoff } from '../backoff';
 
 /** Retries of a failed `save`: doubling from 1 s to a minute, until it lands or a newer version replaces it. */
-const SAVE_RETRY = { initial: 1_000, max: 60_000 } as const;
+const SAVE_RETRY: Backoff = { initial: 1_000, max: 60_000 };
 
 interface PendingSave {
   readonly token: TokenSet;
@@ -114,7 +114,7 @@ export class Persistence {
     } catch (failure) {
       if (this.#pending.get(key) !== pending) return; // superseded meanwhile
       const error = redactError(failure, this.secrets.forKey(key));
-      const retryInMs = backoffDelay(pending.attempt, SAVE_RETRY, this.random);
+      const retryInMs = backoffDelay(pending.attempt - 1, SAVE_RETRY, this.random);
       const errorName = error instanceof Error ? error.name : typeof error;
       this.events.emit('persist-failed', { key, version: pending.token.version, attempt: pending.attempt, errorName, retryInMs });
       this.logger?.warn(

@@ -2,8 +2,6 @@ import type { TokenSet } from '../types';
 
 /** Share of the skew removed at random so a fleet does not refresh in the same millisecond. */
 const SKEW_JITTER = 0.2;
-/** ±20 % around each propagation wait. */
-const BACKOFF_JITTER = 0.2;
 
 /**
  * When this process should start refreshing `token` proactively.
@@ -15,17 +13,6 @@ export function refreshDueAt(token: TokenSet, skewMs: number, random: () => numb
   const lifetime = Math.max(0, token.expiresAt - token.issuedAt);
   const skew = Math.min(skewMs, lifetime / 2);
   return token.expiresAt - skew * (1 - SKEW_JITTER * random());
-}
-
-/** Delay before propagation wait number `attempt` (0-based): doubles from `initial`, capped at `max`, jittered. */
-export function propagationDelay(attempt: number, backoff: { initial: number; max: number }, random: () => number): number {
-  const base = Math.min(backoff.max, backoff.initial * 2 ** attempt);
-  return Math.round(base * (1 - BACKOFF_JITTER + 2 * BACKOFF_JITTER * random()));
-}
-
-/** Wait after the `attempts`-th consecutive failed refresh (1-based): doubles from `initial`, capped at `max`, ±20 % jitter. */
-export function backoffDelay(attempts: number, backoff: { initial: number; max: number }, random: () => number): number {
-  return propagationDelay(Math.max(0, attempts - 1), backoff, random);
 }
 
 /**

@@ -3,7 +3,8 @@ import type { TokenRefreshOptions } from '../options';
 import { keepRefreshToken } from '../kept-refresh-token';
 import { httpDetails, withoutTokenFields } from '../http-details';
 import { isAxiosErrorLike, redactError, redactRequestBody } from '../secrets/redact';
-import { describe, normaliseTokenInput } from '../token-set';
+import { describe } from '../describe';
+import { normaliseTokenInput } from '../token-set';
 import type { RefreshReason, TokenSet } from '../types';
 
 /**

@@ -36,11 +36,6 @@ export function scrubText(text: string, forms: readonly string[]): string {
   return result;
 }
 
-/** Scrubs `root` in place and returns it. `secrets` are raw values; their encoded forms are derived. */
-export function scrubSecrets<T>(root: T, secrets: readonly string[]): T {
-  return scrubForms(root, secretForms(secrets));
-}
-
 /** Put in place of whatever the walk had no budget left to scrub: withheld, never passed on unscrubbed. */
 export const WITHHELD = '[withheld: too large to scrub]';
 
@@ -52,7 +47,7 @@ interface Slot {
 }
 
 /**
- * As `scrubSecrets`, with the forms already derived by `secretForms`. Breadth first, so what a
+ * Scrubs `root` in place (and returns it) of `forms`, as derived by `secretForms`. Breadth first, so what a
  * reader looks at first (`message`, `status`, `config`) is scrubbed first; whatever is still
  * unwalked when the budget runs out (a huge response body) is replaced by `WITHHELD`. Also, with
  * or without forms: a Redis client's command arguments (`AUTH <password>`, `SET <key> <token>`) are
