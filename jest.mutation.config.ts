@@ -19,7 +19,8 @@ const config: Config = {
   roots: ['<rootDir>/__tests__', '<rootDir>/lib'],
   testPathIgnorePatterns: [
     '/node_modules/',
-    '/__tests__/(fleet|chaos|build-if-stale|dual-package|readme-example|reliability-doc)\\.test\\.ts$',
+    '/__tests__/(fleet|package)/',
+    '/__tests__/unit/reliability-doc\\.test\\.ts$',
     '/__tests__/soak/',
   ],
   verbose: false,

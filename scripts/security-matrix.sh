@@ -13,7 +13,7 @@ trap 'rm -rf "$logs"' EXIT
 
 run() {
   local version="$1"
-  if AXIOS_UNDER_TEST="$version" npx jest __tests__/security- --silent --maxWorkers=1 >"$logs/$version.log" 2>&1; then
+  if AXIOS_UNDER_TEST="$version" npx jest __tests__/security/ --silent --maxWorkers=1 >"$logs/$version.log" 2>&1; then
     echo "== security suite — axios ${version}: $(grep -E '^Tests:' "$logs/$version.log")"
   else
     echo "== security suite — axios ${version}: FAILED"

@@ -1,4 +1,5 @@
 import { startFakeProvider, startRedisServer, type FakeProvider, type FakeProviderBehaviour, type RedisServer } from '../../lib/testing';
+import { Cleanups } from './setup';
 
 export interface RedisAndProvider {
   readonly redis: RedisServer;
@@ -14,12 +15,12 @@ export interface RedisAndProvider {
 export function useRedisAndProvider(behaviour: Partial<FakeProviderBehaviour> = {}): RedisAndProvider {
   let redis: RedisServer | undefined;
   let provider: FakeProvider | undefined;
-  const cleanups: Array<() => unknown> = [];
+  const cleanups = new Cleanups();
   beforeEach(async () => {
     [redis, provider] = await Promise.all([startRedisServer(), startFakeProvider(behaviour)]);
   });
   afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    await cleanups.run();
     await provider?.close();
     await redis?.stop();
   });
@@ -41,12 +42,12 @@ export type ProviderOnly = Omit<RedisAndProvider, 'redis'>;
 /** As `useRedisAndProvider`, for tests whose store is in-process: a fresh fake provider per test. */
 export function useFakeProvider(behaviour: Partial<FakeProviderBehaviour> = {}): ProviderOnly {
   let provider: FakeProvider | undefined;
-  const cleanups: Array<() => unknown> = [];
+  const cleanups = new Cleanups();
   beforeEach(async () => {
     provider = await startFakeProvider(behaviour);
   });
   afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    await cleanups.run();
     await provider?.close();
   });
   return {

@@ -70,3 +70,28 @@ export function recordingLogger(): { logger: Logger; warnings: LogLines; infos: 
     infos,
   };
 }
+
+/**
+ * What a test must undo (servers, handles, clients), run after it, last first:
+ * `cleanups.push(...)` in the test, `await cleanups.run()` in `afterEach`.
+ */
+export class Cleanups {
+  readonly #pending: Array<() => unknown> = [];
+
+  push(...cleanups: Array<() => unknown>): void {
+    this.#pending.push(...cleanups);
+  }
+
+  async run(): Promise<void> {
+    for (const cleanup of this.#pending.splice(0).reverse()) await cleanup();
+  }
+}
+
+/** Polls `condition` every 10 ms until it holds; after `ms`, fails naming `what` was awaited. */
+export async function until(condition: () => boolean | Promise<boolean>, what: string, ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}

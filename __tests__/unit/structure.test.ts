@@ -73,3 +73,13 @@ test('imports only go down the layers', () => {
   }
   expect(violations).toEqual([]);
 });
+
+test('the unit lane (npm run test:unit) needs no build, no Redis and no child process', () => {
+  const unitDir = path.resolve(__dirname);
+  const needs = /child_process|from 'ioredis'|helpers\/redis-|startRedisServer|helpers\/fleet|\bdist\//;
+  const offenders = fs
+    .readdirSync(unitDir)
+    .filter((name) => name.endsWith('.ts') && name !== 'structure.test.ts')
+    .filter((name) => needs.test(fs.readFileSync(path.join(unitDir, name), 'utf8')));
+  expect(offenders).toEqual([]);
+});
