@@ -51,7 +51,12 @@ function attachAxiosAuthRefresh(api: AxiosInstance, shared: SharedTokens): void 
   });
   createAuthRefresh(api, async (failedRequest: { response: { config: { headers: Record<string, string> } } }) => {
     const { refreshToken } = await shared.read();
-    const body = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: 'bench', client_secret: 'bench' });
+    const body = new URLSearchParams({
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+      client_id: 'bench',
+      client_secret: 'bench',
+    });
     const { data } = await axios.post<{ access_token: string; refresh_token?: string }>(tokenUrl, body.toString());
     accessToken = data.access_token;
     await shared.write({ accessToken, refreshToken: data.refresh_token ?? refreshToken });

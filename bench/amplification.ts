@@ -30,7 +30,14 @@ export async function amplification(redisUrl: string, processes: number, concurr
     await seed(redisUrl, mode, key, provider.authorize());
     provider.revokeAccessTokens();
     const workers = Array.from({ length: processes }, () =>
-      forkScript('amplification-worker.ts', { MODE: mode, API_URL: provider.url, TOKEN_URL: provider.tokenUrl, REDIS_URL: redisUrl, KEY: key, CONCURRENCY: String(concurrency) }),
+      forkScript('amplification-worker.ts', {
+        MODE: mode,
+        API_URL: provider.url,
+        TOKEN_URL: provider.tokenUrl,
+        REDIS_URL: redisUrl,
+        KEY: key,
+        CONCURRENCY: String(concurrency),
+      }),
     );
     await Promise.all(workers.map((w) => nextMessage(w)));
     for (const worker of workers) worker.send('go');
@@ -47,10 +54,19 @@ export async function amplification(redisUrl: string, processes: number, concurr
   return results;
 }
 
-async function seed(redisUrl: string, mode: string, key: string, tokens: { accessToken: string; refreshToken: string; expiresIn: number }): Promise<void> {
+async function seed(
+  redisUrl: string,
+  mode: string,
+  key: string,
+  tokens: { accessToken: string; refreshToken: string; expiresIn: number },
+): Promise<void> {
   const redis = new Redis(redisUrl);
   if (mode === 'plugin') {
-    const handle = attachTokenRefresh(axios.create(), { origins: 'any', store: new RedisTokenStore(redis, { prefix: 'bench' }), refresh: async () => ({ accessToken: 'unused' }) });
+    const handle = attachTokenRefresh(axios.create(), {
+      origins: 'any',
+      store: new RedisTokenStore(redis, { prefix: 'bench' }),
+      refresh: async () => ({ accessToken: 'unused' }),
+    });
     await handle.setToken(tokens, key);
     handle.detach();
   } else {

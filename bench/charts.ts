@@ -27,7 +27,10 @@ export async function writeLineChart(file: string, chart: LineChart): Promise<vo
       ? []
       : [
           { mark: { type: 'rule', strokeDash: [4, 4], color: '#c0392b' }, encoding: { y: { datum: chart.goal.value } } },
-          { mark: { type: 'text', align: 'left', dx: 4, dy: -6, color: '#c0392b' }, encoding: { y: { datum: chart.goal.value }, x: { value: 0 }, text: { value: chart.goal.label } } },
+          {
+            mark: { type: 'text', align: 'left', dx: 4, dy: -6, color: '#c0392b' },
+            encoding: { y: { datum: chart.goal.value }, x: { value: 0 }, text: { value: chart.goal.label } },
+          },
         ];
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',

@@ -12,12 +12,19 @@ async function main(): Promise<void> {
   const variant = process.env['VARIANT'] as HotPathVariant;
   const requests = Number(process.env['REQUESTS']);
   const concurrency = 16;
-  const client = axios.create({ baseURL: process.env['API_URL'] ?? '', httpAgent: new http.Agent({ keepAlive: true, maxSockets: concurrency }) });
+  const client = axios.create({
+    baseURL: process.env['API_URL'] ?? '',
+    httpAgent: new http.Agent({ keepAlive: true, maxSockets: concurrency }),
+  });
   const redis = variant === 'redis' || variant === 'naive' ? new Redis(process.env['REDIS_URL'] as string) : undefined;
   let detach = (): void => undefined;
   if (variant === 'memory' || variant === 'redis') {
     const store = redis === undefined ? new MemoryTokenStore() : new RedisTokenStore(redis, { prefix: 'bench' });
-    const handle = attachTokenRefresh(client, { store, key: `hot-${process.pid}`, refresh: async () => ({ accessToken: 'bench-token', expiresIn: 3600 }) });
+    const handle = attachTokenRefresh(client, {
+      store,
+      key: `hot-${process.pid}`,
+      refresh: async () => ({ accessToken: 'bench-token', expiresIn: 3600 }),
+    });
     detach = () => handle.detach();
   } else if (variant === 'naive' && redis !== undefined) {
     await redis.set('bench:naive-token', 'bench-token');

@@ -36,7 +36,12 @@ export async function hotPath(redisUrl: string, quick: boolean): Promise<HotPath
   for (let round = 0; round < rounds; round += 1) {
     for (let i = 0; i < VARIANTS.length; i += 1) {
       const [variant] = VARIANTS[(i + round) % VARIANTS.length] as [HotPathVariant, string];
-      const worker = forkScript('hot-path-worker.ts', { VARIANT: variant, REQUESTS: String(requests), API_URL: `http://127.0.0.1:${port}`, REDIS_URL: redisUrl });
+      const worker = forkScript('hot-path-worker.ts', {
+        VARIANT: variant,
+        REQUESTS: String(requests),
+        API_URL: `http://127.0.0.1:${port}`,
+        REDIS_URL: redisUrl,
+      });
       await nextMessage(worker);
       const before = await commandsProcessed(probe);
       worker.send('go');

@@ -16,10 +16,14 @@ if (variant === 'floor') {
     undefined,
     { synchronous: true },
   );
-  client.interceptors.response.use((response) => response, (error) => Promise.reject(error));
+  client.interceptors.response.use(
+    (response) => response,
+    (error) => Promise.reject(error),
+  );
 }
-const handle = variant === 'plugin'
-  ? attachTokenRefresh(client, { store: new MemoryTokenStore(), refresh: async () => ({ accessToken: 'bench', expiresIn: 3600 }) })
-  : undefined;
+const handle =
+  variant === 'plugin'
+    ? attachTokenRefresh(client, { store: new MemoryTokenStore(), refresh: async () => ({ accessToken: 'bench', expiresIn: 3600 }) })
+    : undefined;
 for (let i = 0; i < Number(process.env.N); i++) await client.get('/r');
 handle?.detach();

@@ -14,14 +14,24 @@ export interface OverheadResult {
   pluginOverheadMicros: number;
 }
 
-const answerAtOnce: AxiosAdapter = async (config) => ({ data: '{"ok":true}', status: 200, statusText: 'OK', headers: {}, config, request: {} });
+const answerAtOnce: AxiosAdapter = async (config) => ({
+  data: '{"ok":true}',
+  status: 200,
+  statusText: 'OK',
+  headers: {},
+  config,
+  request: {},
+});
 
 export async function overhead(quick: boolean): Promise<OverheadResult> {
   const bare = axios.create({ baseURL: 'https://api.example.com', adapter: answerAtOnce });
   const asyncFloor = axios.create({ baseURL: 'https://api.example.com', adapter: answerAtOnce });
   asyncFloor.interceptors.request.use(async (config) => config);
   const plugin = axios.create({ baseURL: 'https://api.example.com', adapter: answerAtOnce });
-  const handle = attachTokenRefresh(plugin, { store: new MemoryTokenStore(), refresh: async () => ({ accessToken: 'bench', expiresIn: 3600 }) });
+  const handle = attachTokenRefresh(plugin, {
+    store: new MemoryTokenStore(),
+    refresh: async () => ({ accessToken: 'bench', expiresIn: 3600 }),
+  });
 
   const perRound = quick ? 5_000 : 40_000;
   const rounds = quick ? 2 : 7;
@@ -41,6 +51,9 @@ export async function overhead(quick: boolean): Promise<OverheadResult> {
     }
   }
   handle.detach();
-  const result = Object.fromEntries(clients.map(([name]) => [name, median(samples.get(name) as number[])])) as Omit<OverheadResult, 'pluginOverheadMicros'>;
+  const result = Object.fromEntries(clients.map(([name]) => [name, median(samples.get(name) as number[])])) as Omit<
+    OverheadResult,
+    'pluginOverheadMicros'
+  >;
   return { ...result, pluginOverheadMicros: result.pluginMicros - result.bareMicros };
 }

@@ -32,7 +32,11 @@ export async function recovery(concurrency: number, iterations: number): Promise
     await raw.post(provider.tokenUrl, new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }).toString());
     tokenTrips.push(performance.now() - started);
     started = performance.now();
-    await Promise.all(Array.from({ length: concurrency }, (_, n) => raw.get(`${provider.url}/r/${n}`, { headers: { Authorization: `Bearer ${accessToken}` } })));
+    await Promise.all(
+      Array.from({ length: concurrency }, (_, n) =>
+        raw.get(`${provider.url}/r/${n}`, { headers: { Authorization: `Bearer ${accessToken}` } }),
+      ),
+    );
     burstTrips.push(performance.now() - started);
   }
   const limitMs = median(tokenTrips) + median(burstTrips);
@@ -44,7 +48,9 @@ export async function recovery(concurrency: number, iterations: number): Promise
     if (axios.isAxiosError(error) && error.response?.status === 401) firstRejection ??= performance.now();
     throw error;
   });
-  const handle = attachTokenRefresh(api, { refresh: oauth2.refreshTokenGrant({ tokenUrl: provider.tokenUrl, clientId: 'bench', clientSecret: 'bench' }) });
+  const handle = attachTokenRefresh(api, {
+    refresh: oauth2.refreshTokenGrant({ tokenUrl: provider.tokenUrl, clientId: 'bench', clientSecret: 'bench' }),
+  });
   await handle.setToken(provider.authorize());
   await api.get('/warm');
 

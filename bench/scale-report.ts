@@ -23,7 +23,8 @@ export async function scaleSection(redisUrl: string, cluster: ClusterTarget | un
   const { quick, chartsDir } = options;
   const log = (what: string): void => console.log(`scale: ${what}`);
   const resultsFile = path.join(chartsDir, 'scale-results.json');
-  const saved = options.only !== undefined && existsSync(resultsFile) ? (JSON.parse(readFileSync(resultsFile, 'utf8')) as Record<string, unknown>) : {};
+  const saved =
+    options.only !== undefined && existsSync(resultsFile) ? (JSON.parse(readFileSync(resultsFile, 'utf8')) as Record<string, unknown>) : {};
   const part = async <T>(name: string, measure: () => Promise<T>): Promise<T> => {
     if (options.only !== undefined && !options.only.includes(name) && name in saved) return saved[name] as T;
     log(name);
@@ -40,10 +41,16 @@ export async function scaleSection(redisUrl: string, cluster: ClusterTarget | un
     return measured;
   });
   const waiting = await part('waiters', () => waiters(() => new Redis(redisUrl), quick ? [1, 8] : [1, 8, 32, 64], quick ? 2 : 10));
-  const clusterWaiting = await part('clusterWaiters', () => (cluster === undefined ? Promise.resolve([]) : waiters(() => clusterClient(cluster), quick ? [8] : [8, 32], quick ? 2 : 5)));
+  const clusterWaiting = await part('clusterWaiters', () =>
+    cluster === undefined ? Promise.resolve([]) : waiters(() => clusterClient(cluster), quick ? [8] : [8, 32], quick ? 2 : 5),
+  );
   const surge = await part('wave', () => wave(quick ? 500 : 10_000, quick ? 8 : 30));
   mkdirSync(chartsDir, { recursive: true });
-  if (!quick) writeFileSync(resultsFile, `${JSON.stringify({ heap, curve, memory, trips, waiters: waiting, clusterWaiters: clusterWaiting, wave: surge }, null, 1)}\n`);
+  if (!quick)
+    writeFileSync(
+      resultsFile,
+      `${JSON.stringify({ heap, curve, memory, trips, waiters: waiting, clusterWaiters: clusterWaiting, wave: surge }, null, 1)}\n`,
+    );
 
   mkdirSync(chartsDir, { recursive: true });
   await writeLineChart(path.join(chartsDir, 'scale-heap.svg'), {
@@ -84,11 +91,14 @@ export async function scaleSection(redisUrl: string, cluster: ClusterTarget | un
     '',
     '### Heap per cached credential',
     '',
-    'Each size in a fresh process (`--expose-gc`, heap after GC). The store synthesises a new token set per read (40-byte access and refresh tokens, as a Redis store decodes one) and keeps nothing, so the heap is the plugin\'s. Anchor: the same decoded token sets in a bare `Map` — what any cache of them costs at least.',
+    "Each size in a fresh process (`--expose-gc`, heap after GC). The store synthesises a new token set per read (40-byte access and refresh tokens, as a Redis store decodes one) and keeps nothing, so the heap is the plugin's. Anchor: the same decoded token sets in a bare `Map` — what any cache of them costs at least.",
     '',
     '| credentials | plugin bytes / credential | anchor: bare `Map` | plugin − anchor |',
     '|---:|---:|---:|---:|',
-    ...heap.map((h) => `| ${h.credentials.toLocaleString('en')} | **${h.pluginBytes.toFixed(0)}** | ${h.anchorBytes.toFixed(0)} | ${(h.pluginBytes - h.anchorBytes).toFixed(0)} |`),
+    ...heap.map(
+      (h) =>
+        `| ${h.credentials.toLocaleString('en')} | **${h.pluginBytes.toFixed(0)}** | ${h.anchorBytes.toFixed(0)} | ${(h.pluginBytes - h.anchorBytes).toFixed(0)} |`,
+    ),
     '',
     `Goal ≤ ${GOALS.bytesPerCredential} B per credential: ${verdict(heap.every((h) => h.pluginBytes <= GOALS.bytesPerCredential))}. ` +
       'The goal is below the anchor itself: the decoded token set (two 40-character strings, the object) and its `Map` slot are ~590 B before the plugin keeps anything. What the plugin adds (~210 B) is its cache entry (token set, due time, two flags; ~40 B), its own `Map` slot and key (~60 B), and what it remembers per credential to redact and guard tokens — a `Map` slot with the exact-size array of its two token strings (~70 B, down from ~140 B with a push-grown array), and one slot in the access-token lookup the send guard uses for copied headers (~40 B). Going lower means not keeping the redaction secrets for the current token separately from the cache entry; left for a later release.',
@@ -99,7 +109,7 @@ export async function scaleSection(redisUrl: string, cluster: ClusterTarget | un
     '',
     '### Redis memory per stored credential',
     '',
-    '`MEMORY USAGE key SAMPLES 0` averaged over the credentials (token hash: version field + value). Anchor: the token set\'s JSON length.',
+    "`MEMORY USAGE key SAMPLES 0` averaged over the credentials (token hash: version field + value). Anchor: the token set's JSON length.",
     '',
     '| value | Redis bytes / credential | JSON bytes |',
     '|---|---:|---:|',
@@ -121,7 +131,10 @@ export async function scaleSection(redisUrl: string, cluster: ClusterTarget | un
     '',
     '| P | commands per refresh | goal P + 5 | mix (last round) | wake-up median | p99 | refreshes |',
     '|---:|---:|---:|---|---:|---:|---:|',
-    ...waiting.map((w) => `| ${w.processes} | **${w.commandsPerRefresh}** | ${w.processes + GOALS.commandsOverP} | ${w.commandMix} | **${w.wakeMedianMs.toFixed(2)} ms** | ${w.wakeP99Ms.toFixed(2)} ms | ${w.refreshes} |`),
+    ...waiting.map(
+      (w) =>
+        `| ${w.processes} | **${w.commandsPerRefresh}** | ${w.processes + GOALS.commandsOverP} | ${w.commandMix} | **${w.wakeMedianMs.toFixed(2)} ms** | ${w.wakeP99Ms.toFixed(2)} ms | ${w.refreshes} |`,
+    ),
     '',
     `![commands per refresh](benchmarks/scale-waiters.svg)`,
     '',
@@ -140,7 +153,10 @@ export async function scaleSection(redisUrl: string, cluster: ClusterTarget | un
           '',
           '| P | commands per refresh | mix (last round) | wake-up median | p99 |',
           '|---:|---:|---|---:|---:|',
-          ...clusterWaiting.map((w) => `| ${w.processes} | **${w.commandsPerRefresh}** | ${w.commandMix} | ${w.wakeMedianMs.toFixed(2)} ms | ${w.wakeP99Ms.toFixed(2)} ms |`),
+          ...clusterWaiting.map(
+            (w) =>
+              `| ${w.processes} | **${w.commandsPerRefresh}** | ${w.commandMix} | ${w.wakeMedianMs.toFixed(2)} ms | ${w.wakeP99Ms.toFixed(2)} ms |`,
+          ),
           '',
           'What differs: `PUBLISH` in a Cluster is broadcast over the cluster bus to every node, so each notice costs every master a message, and subscribers may be connected to any node; the command count per refresh is the same as on one node.',
         ]),

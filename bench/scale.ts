@@ -5,7 +5,7 @@
 import { fork } from 'node:child_process';
 import path from 'node:path';
 import axios, { type AxiosAdapter } from 'axios';
-import { Cluster, Redis } from 'ioredis';
+import { type Cluster, Redis } from 'ioredis';
 import { attachTokenRefresh, RedisTokenStore, type RedisClientLike, type TokenRefreshHandle } from 'axios-token-flight';
 import { median } from './shared';
 
@@ -16,13 +16,17 @@ const answerWithToken: AxiosAdapter = async (config) => {
 };
 const api = () => axios.create({ baseURL: 'https://api.example.com', adapter: answerWithToken, validateStatus: (status) => status < 400 });
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const percentile = (values: number[], p: number): number => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))] as number;
+const percentile = (values: number[], p: number): number =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))] as number;
 
 // ——— heap ———
 
 function heapWorker<T>(env: Record<string, string>): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = fork(path.join(__dirname, 'scale-heap-worker.ts'), [], { execArgv: ['--import', 'tsx', '--expose-gc'], env: { ...process.env, ...env } });
+    const child = fork(path.join(__dirname, 'scale-heap-worker.ts'), [], {
+      execArgv: ['--import', 'tsx', '--expose-gc'],
+      env: { ...process.env, ...env },
+    });
     child.once('message', (message) => resolve(message as T));
     child.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`heap worker exited with ${code}`))));
   });
@@ -75,16 +79,27 @@ export async function redisMemory(redisUrl: string, credentials: number): Promis
   const redis = new Redis(redisUrl);
   const results: RedisMemory[] = [];
   try {
-    for (const [variant, encryptionKey] of [['plain JSON', undefined], ['AES-256-GCM (encryptionKey)', 'a'.repeat(64)]] as const) {
+    for (const [variant, encryptionKey] of [
+      ['plain JSON', undefined],
+      ['AES-256-GCM (encryptionKey)', 'a'.repeat(64)],
+    ] as const) {
       const prefix = `mem-${variant.length}-${Date.now()}`;
-      const handle = attachTokenRefresh(api(), { store: new RedisTokenStore(redis, { prefix, encryptionKey }), refresh: async () => ({ accessToken: 'never' }), maxCachedTokens: 10 });
+      const handle = attachTokenRefresh(api(), {
+        store: new RedisTokenStore(redis, { prefix, encryptionKey }),
+        refresh: async () => ({ accessToken: 'never' }),
+        maxCachedTokens: 10,
+      });
       let jsonBytes = 0;
       let usage = 0;
       for (let i = 0; i < credentials; i++) {
-        const token = await handle.setToken({ accessToken: `at_${String(i).padEnd(37, 'x')}`, refreshToken: `rt_${String(i).padEnd(37, 'y')}`, expiresIn: 3600 }, `tenant-${i}`);
+        const token = await handle.setToken(
+          { accessToken: `at_${String(i).padEnd(37, 'x')}`, refreshToken: `rt_${String(i).padEnd(37, 'y')}`, expiresIn: 3600 },
+          `tenant-${i}`,
+        );
         jsonBytes += JSON.stringify(token).length;
       }
-      for (let i = 0; i < credentials; i++) usage += Number(await redis.call('MEMORY', 'USAGE', `${prefix}:{tenant-${i}}:token`, 'SAMPLES', '0'));
+      for (let i = 0; i < credentials; i++)
+        usage += Number(await redis.call('MEMORY', 'USAGE', `${prefix}:{tenant-${i}}:token`, 'SAMPLES', '0'));
       handle.detach();
       results.push({ variant, bytesPerCredential: usage / credentials, jsonBytes: jsonBytes / credentials });
     }
@@ -104,8 +119,12 @@ export interface RoundTrips {
 export async function roundTrips(makeClient: () => Redis | Cluster, label: string): Promise<RoundTrips[]> {
   const raw = makeClient();
   const { client, counts, total } = counting(raw);
-  const seeder = attachTokenRefresh(api(), { store: new RedisTokenStore(raw, { prefix: `rt-${label}` }), refresh: async () => ({ accessToken: 'never' }) });
-  for (let i = 0; i < 20; i++) await seeder.setToken({ accessToken: `valid-${i}`, refreshToken: `rt-${i}`, expiresIn: 3600 }, `tenant-${i}`);
+  const seeder = attachTokenRefresh(api(), {
+    store: new RedisTokenStore(raw, { prefix: `rt-${label}` }),
+    refresh: async () => ({ accessToken: 'never' }),
+  });
+  for (let i = 0; i < 20; i++)
+    await seeder.setToken({ accessToken: `valid-${i}`, refreshToken: `rt-${i}`, expiresIn: 3600 }, `tenant-${i}`);
   seeder.detach();
   const instance = api();
   const handle = attachTokenRefresh(instance, {
@@ -177,7 +196,10 @@ export async function waiters(connect: () => Redis | Cluster, counts: number[], 
       });
       return { instance, handle };
     };
-    const [holder, ...rest] = clients.map(attach) as [{ instance: ReturnType<typeof api>; handle: TokenRefreshHandle }, ...Array<{ instance: ReturnType<typeof api>; handle: TokenRefreshHandle }>];
+    const [holder, ...rest] = clients.map(attach) as [
+      { instance: ReturnType<typeof api>; handle: TokenRefreshHandle },
+      ...Array<{ instance: ReturnType<typeof api>; handle: TokenRefreshHandle }>,
+    ];
     await sleep(300); // subscribers connected
     const wake: number[] = [];
     const commands: number[] = [];
@@ -203,7 +225,14 @@ export async function waiters(connect: () => Redis | Cluster, counts: number[], 
     }
     for (const { handle } of [holder, ...rest]) handle.detach();
     await Promise.all(clients.map((client) => client.quit()));
-    results.push({ processes: p, commandsPerRefresh: median(commands), commandMix: mix, wakeMedianMs: median(wake), wakeP99Ms: percentile(wake, 0.99), refreshes: refreshes / rounds });
+    results.push({
+      processes: p,
+      commandsPerRefresh: median(commands),
+      commandMix: mix,
+      wakeMedianMs: median(wake),
+      wakeP99Ms: percentile(wake, 0.99),
+      refreshes: refreshes / rounds,
+    });
   }
   return results;
 }
@@ -274,5 +303,15 @@ export async function wave(credentials: number, lifetimeSeconds: number, interva
     }),
   );
   handle.detach();
-  return { credentials, lifetimeSeconds, intervalMs, maxConcurrentRefreshes: 8, peakConcurrency: peak, refreshed, expiredSends, requests, lastRefreshBeforeExpiryMs: minMargin };
+  return {
+    credentials,
+    lifetimeSeconds,
+    intervalMs,
+    maxConcurrentRefreshes: 8,
+    peakConcurrency: peak,
+    refreshed,
+    expiredSends,
+    requests,
+    lastRefreshBeforeExpiryMs: minMargin,
+  };
 }

@@ -19,7 +19,11 @@ export async function wakeup(redisUrl: string, iterations: number): Promise<Wake
   await Promise.all([nextMessage(holder), nextMessage(waiter)]);
 
   const redis = new Redis(redisUrl);
-  const seeder = attachTokenRefresh(axios.create(), { origins: 'any', store: new RedisTokenStore(redis, { prefix: 'wakeup' }), refresh: async () => ({ accessToken: 'unused' }) });
+  const seeder = attachTokenRefresh(axios.create(), {
+    origins: 'any',
+    store: new RedisTokenStore(redis, { prefix: 'wakeup' }),
+    refresh: async () => ({ accessToken: 'unused' }),
+  });
   const delays: number[] = [];
   for (let i = 0; i < iterations; i += 1) {
     const key = `wake-${Date.now()}-${i}`;
@@ -33,7 +37,8 @@ export async function wakeup(redisUrl: string, iterations: number): Promise<Wake
     const waiterDone = nextMessage<{ at: number; unexpectedRefreshes: number; error?: string }>(waiter);
     waiter.send({ key });
     const [h, w] = await Promise.all([holderDone, waiterDone]);
-    if (h.error !== undefined || w.error !== undefined || w.unexpectedRefreshes > 0) throw new Error(`wake-up iteration failed: ${h.error ?? w.error ?? 'the waiter refreshed'}`);
+    if (h.error !== undefined || w.error !== undefined || w.unexpectedRefreshes > 0)
+      throw new Error(`wake-up iteration failed: ${h.error ?? w.error ?? 'the waiter refreshed'}`);
     delays.push(w.at - h.at);
   }
   seeder.detach();

@@ -26,7 +26,9 @@ async function main(): Promise<void> {
   });
   const [code] = (await once(child, 'exit')) as [number | null];
   const { refreshes, reuseDetections, apiRequestsByOutcome } = provider.stats;
-  console.log(`provider saw ${refreshes} refresh(es), ${reuseDetections} reuse detections, API answers ${JSON.stringify(apiRequestsByOutcome)}`);
+  console.log(
+    `provider saw ${refreshes} refresh(es), ${reuseDetections} reuse detections, API answers ${JSON.stringify(apiRequestsByOutcome)}`,
+  );
   await provider.close();
   process.exitCode = code ?? 1;
 }

@@ -87,7 +87,9 @@ export function attachTokenRefresh(instance: AxiosInstance, options: TokenRefres
     resolveKey: (config: InternalAxiosRequestConfig) => validKey(config.tokenFlight?.key ?? resolved.key(config), 'the `key` option'),
   };
 
-  const requestIds = createRequestInterceptors(context).map(([interceptor, options]) => instance.interceptors.request.use(interceptor, undefined, options));
+  const requestIds = createRequestInterceptors(context).map(([interceptor, options]) =>
+    instance.interceptors.request.use(interceptor, undefined, options),
+  );
   const { onFulfilled, onRejected } = createResponseInterceptors(context);
   const responseId = instance.interceptors.response.use(onFulfilled, onRejected);
   // In the instance's defaults, every request already ends with the guard: nothing to add per request.

@@ -18,14 +18,20 @@ interface ResponseLike {
   readonly statusText?: string | undefined;
   readonly headers?: unknown;
   readonly data?: unknown;
-  readonly config?: { readonly method?: string | undefined; readonly url?: unknown; readonly baseURL?: unknown; readonly headers?: unknown } | undefined;
+  readonly config?:
+    | { readonly method?: string | undefined; readonly url?: unknown; readonly baseURL?: unknown; readonly headers?: unknown }
+    | undefined;
 }
 
 /** Fields of a token response that are credentials. */
 const TOKEN_FIELDS = new Set(['access_token', 'refresh_token', 'id_token', 'accessToken', 'refreshToken', 'idToken']);
 
 /** `secretHeaders`: lower-case names whose values are replaced (the token header, `Authorization`). */
-export function httpDetails(response: ResponseLike, secretHeaders: readonly string[], options: { readonly tokenFields?: boolean } = {}): HttpDetails {
+export function httpDetails(
+  response: ResponseLike,
+  secretHeaders: readonly string[],
+  options: { readonly tokenFields?: boolean } = {},
+): HttpDetails {
   const config = response.config;
   return {
     response: {

@@ -17,7 +17,13 @@ export type { TokenFlightEvents, TokenFlightEventMap, TokenFlightEventName, Toke
 export type { TokenStore, RefreshFailureRecord, CredentialTombstone, ChangeKind } from './stores/token-store';
 export type { CredentialStatus, CredentialListOptions } from './stores/credential-status';
 export { MemoryTokenStore } from './stores/memory';
-export { RedisTokenStore, RedisCommandTimeoutError, type RedisTokenStoreOptions, type RedisClientLike, type RedisSubscriberLike } from './stores/redis';
+export {
+  RedisTokenStore,
+  RedisCommandTimeoutError,
+  type RedisTokenStoreOptions,
+  type RedisClientLike,
+  type RedisSubscriberLike,
+} from './stores/redis';
 export { TokenDecodeError } from './stores/token-codec';
 export { matchers, type BodyFieldOptions } from './matchers';
 export { oauth2 } from './oauth2';

@@ -20,7 +20,8 @@ export function resolveStore(store: unknown): TokenStore {
     throw optionError('', 'store', 'a TokenStore (get, compareAndSet, acquireLock, releaseLock)', store);
   }
   const subscribe = (store as Record<string, unknown>)['subscribe'];
-  if (subscribe !== undefined && typeof subscribe !== 'function') throw optionError('', 'store.subscribe', 'a function when present', subscribe);
+  if (subscribe !== undefined && typeof subscribe !== 'function')
+    throw optionError('', 'store.subscribe', 'a function when present', subscribe);
   return store as TokenStore;
 }
 
@@ -68,7 +69,8 @@ export function resolvePersist(value: unknown): TokenPersistence | undefined {
   if (typeof value !== 'object' || value === null || typeof persist.load !== 'function' || typeof persist.save !== 'function') {
     throw optionError('', 'persist', 'an object with load(key) and save(key, token) functions', value);
   }
-  if (persist.delete !== undefined && typeof persist.delete !== 'function') throw optionError('', 'persist', 'delete(key), when given, to be a function', value);
+  if (persist.delete !== undefined && typeof persist.delete !== 'function')
+    throw optionError('', 'persist', 'delete(key), when given, to be a function', value);
   return value as TokenPersistence;
 }
 
@@ -76,9 +78,15 @@ export function resolveBackoff(name: string, value: unknown, fallback: Backoff):
   if (value === undefined) return fallback;
   const backoff = value as { initial?: unknown; max?: unknown };
   const valid =
-    typeof value === 'object' && value !== null &&
-    typeof backoff.initial === 'number' && Number.isFinite(backoff.initial) && backoff.initial >= 0 &&
-    typeof backoff.max === 'number' && Number.isFinite(backoff.max) && backoff.max >= backoff.initial && backoff.max <= MAX_TIMER_MS;
+    typeof value === 'object' &&
+    value !== null &&
+    typeof backoff.initial === 'number' &&
+    Number.isFinite(backoff.initial) &&
+    backoff.initial >= 0 &&
+    typeof backoff.max === 'number' &&
+    Number.isFinite(backoff.max) &&
+    backoff.max >= backoff.initial &&
+    backoff.max <= MAX_TIMER_MS;
   if (!valid) throw optionError('', name, `{ initial, max } with 0 ≤ initial ≤ max ≤ ${MAX_TIMER_MS} (ms)`, value);
   return { initial: backoff.initial as number, max: backoff.max as number };
 }

@@ -2,7 +2,14 @@ import type { AxiosInstance, InternalAxiosRequestConfig } from 'axios';
 import type { Backoff } from './backoff';
 import { describe } from './describe';
 import {
-  resolveBackoff, resolveKey, resolveLogger, resolveMatchers, resolveOrigins, resolvePersist, resolveStore, resolveStoreErrorPolicy,
+  resolveBackoff,
+  resolveKey,
+  resolveLogger,
+  resolveMatchers,
+  resolveOrigins,
+  resolvePersist,
+  resolveStore,
+  resolveStoreErrorPolicy,
 } from './option-resolvers';
 import type { TokenStore } from './stores/token-store';
 import { DEFAULT_TOKEN_HEADER, resolveInjection, type TokenInjection, type TokenInjectionOptions } from './token-header';
@@ -135,8 +142,23 @@ export const DEFAULTS = {
 } as const satisfies Omit<TokenRefreshOptions, 'refresh'>;
 
 const KNOWN_OPTIONS = [
-  'refresh', 'store', 'key', 'matchers', 'origins', 'maxReplays', 'refreshSkewMs', 'propagation', 'beforeReplay',
-  'lockTtlMs', 'refreshTimeoutMs', 'onStoreError', 'logger', 'refreshBackoffMs', 'persist', 'inject', 'maxCachedTokens',
+  'refresh',
+  'store',
+  'key',
+  'matchers',
+  'origins',
+  'maxReplays',
+  'refreshSkewMs',
+  'propagation',
+  'beforeReplay',
+  'lockTtlMs',
+  'refreshTimeoutMs',
+  'onStoreError',
+  'logger',
+  'refreshBackoffMs',
+  'persist',
+  'inject',
+  'maxCachedTokens',
   'maxConcurrentRefreshes',
 ] as const satisfies ReadonlyArray<keyof TokenRefreshOptions>;
 
@@ -208,18 +230,21 @@ export function resolveOptions(instance: AxiosInstance, options: TokenRefreshOpt
   });
 }
 
-
 function resolvePropagation(value: unknown): Pick<ResolvedOptions, 'propagationWindowMs' | 'maxPropagationWaits' | 'propagationBackoffMs'> {
-  if (value !== undefined && (typeof value !== 'object' || value === null)) throw optionError('', 'propagation', 'an object { windowMs?, maxWaits?, backoffMs? }', value);
+  if (value !== undefined && (typeof value !== 'object' || value === null))
+    throw optionError('', 'propagation', 'an object { windowMs?, maxWaits?, backoffMs? }', value);
   const given = value === undefined ? {} : snapshotOptions('propagation: ', value, ['windowMs', 'maxWaits', 'backoffMs'] as const);
   return {
     propagationWindowMs: msOption('', 'propagation.windowMs', given.windowMs, DEFAULTS.propagation.windowMs, 0),
     maxPropagationWaits: countOption('', 'propagation.maxWaits', given.maxWaits, DEFAULTS.propagation.maxWaits, 0),
-    propagationBackoffMs: readingOption('', 'propagation.backoffMs', () => resolveBackoff('propagation.backoffMs', given.backoffMs, DEFAULTS.propagation.backoffMs)),
+    propagationBackoffMs: readingOption('', 'propagation.backoffMs', () =>
+      resolveBackoff('propagation.backoffMs', given.backoffMs, DEFAULTS.propagation.backoffMs),
+    ),
   };
 }
 
 function resolveBeforeReplay(value: unknown): ResolvedOptions['beforeReplay'] {
-  if (value !== undefined && typeof value !== 'function') throw optionError('', 'beforeReplay', 'a function (config, { key, attempt, verdict }) => void | Promise<void>', value);
+  if (value !== undefined && typeof value !== 'function')
+    throw optionError('', 'beforeReplay', 'a function (config, { key, attempt, verdict }) => void | Promise<void>', value);
   return value as ResolvedOptions['beforeReplay'];
 }

@@ -21,7 +21,9 @@ export function normaliseExtra(
 ): { extra: Readonly<Record<string, unknown>> } | { problem: string } {
   if (extra === undefined) return { extra: previous ?? NO_EXTRA };
   if (typeof extra !== 'object' || extra === null || Array.isArray(extra)) {
-    return { problem: `extra must be a plain object of JSON values, got ${extra === null ? 'null' : Array.isArray(extra) ? 'an array' : typeof extra}` };
+    return {
+      problem: `extra must be a plain object of JSON values, got ${extra === null ? 'null' : Array.isArray(extra) ? 'an array' : typeof extra}`,
+    };
   }
   let json: string;
   try {

@@ -23,7 +23,9 @@ const HEADER_SAFE = /^[\x21-\x7e]+$/;
 
 /** Why a token string cannot be used, or `undefined` when it can. Never quotes the value. */
 function tokenStringProblem(name: string, value: string, allowed: RegExp, what: string): string | undefined {
-  return allowed.test(value) ? undefined : `${name} contains characters ${what} cannot carry (control characters, line breaks or non-ASCII)`;
+  return allowed.test(value)
+    ? undefined
+    : `${name} contains characters ${what} cannot carry (control characters, line breaks or non-ASCII)`;
 }
 
 /**
@@ -31,11 +33,7 @@ function tokenStringProblem(name: string, value: string, allowed: RegExp, what: 
  * Returns a problem description instead of throwing so each caller can pick the error type:
  * a `TypeError` for `setToken`, a `RefreshFailedError` for a refresh.
  */
-export function normaliseTokenInput(
-  input: unknown,
-  previous: TokenSet | null,
-  now: number,
-): { token: TokenSet } | { problem: string } {
+export function normaliseTokenInput(input: unknown, previous: TokenSet | null, now: number): { token: TokenSet } | { problem: string } {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     return { problem: `expected an object with accessToken, got ${describe(input)}` };
   }
@@ -45,19 +43,28 @@ export function normaliseTokenInput(
   if (typeof accessToken !== 'string' || accessToken.trim() === '') {
     return { problem: `accessToken must be a non-empty string, got ${describe(accessToken)}` };
   }
-  for (const [name, value] of [['refreshToken', refreshToken], ['tokenType', tokenType], ['scope', scope]] as const) {
+  for (const [name, value] of [
+    ['refreshToken', refreshToken],
+    ['tokenType', tokenType],
+    ['scope', scope],
+  ] as const) {
     if (value !== undefined && typeof value !== 'string') return { problem: `${name} must be a string, got ${describe(value)}` };
   }
   if (refreshToken === '') return { problem: 'refreshToken must not be empty' };
   if (accessToken.length > MAX_ACCESS_TOKEN_LENGTH) {
-    return { problem: `accessToken is too large (${accessToken.length} characters; at most ${MAX_ACCESS_TOKEN_LENGTH} fit in a request header)` };
+    return {
+      problem: `accessToken is too large (${accessToken.length} characters; at most ${MAX_ACCESS_TOKEN_LENGTH} fit in a request header)`,
+    };
   }
   const charsetProblem =
     tokenStringProblem('accessToken', accessToken, HEADER_SAFE, 'an HTTP header') ??
     (typeof refreshToken === 'string' ? tokenStringProblem('refreshToken', refreshToken, VSCHAR, 'a token request') : undefined);
   if (charsetProblem !== undefined) return { problem: charsetProblem };
   if (typeof tokenType === 'string' && !HTTP_TOKEN.test(tokenType)) {
-    return { problem: 'tokenType must be an HTTP authentication scheme name such as "Bearer" (letters, digits and !#$%&\'*+-.^_`|~ only, not empty)' };
+    return {
+      problem:
+        'tokenType must be an HTTP authentication scheme name such as "Bearer" (letters, digits and !#$%&\'*+-.^_`|~ only, not empty)',
+    };
   }
   if (expiresIn !== undefined && !(typeof expiresIn === 'number' && Number.isFinite(expiresIn) && expiresIn > 0)) {
     return { problem: `expiresIn must be a positive number of seconds, got ${describe(expiresIn)}` };
@@ -66,7 +73,8 @@ export function normaliseTokenInput(
     return { problem: `expiresAt must be a future epoch-milliseconds number, got ${describe(expiresAt)}` };
   }
 
-  const requestedExpiresAt = (expiresAt as number | undefined) ?? (expiresIn === undefined ? undefined : now + (expiresIn as number) * 1000);
+  const requestedExpiresAt =
+    (expiresAt as number | undefined) ?? (expiresIn === undefined ? undefined : now + (expiresIn as number) * 1000);
   const resolvedExpiresAt = requestedExpiresAt === undefined ? undefined : Math.min(requestedExpiresAt, now + MAX_TOKEN_LIFETIME_MS);
   const extra = normaliseExtra(candidate.extra, previous?.extra);
   if ('problem' in extra) return extra;

@@ -30,7 +30,9 @@ const mainEntryIsExternal = {
   name: 'main-entry-external',
   setup(builder) {
     builder.onResolve({ filter: /^\.\.(\/index)?$/ }, (args) =>
-      ['testing', 'cli'].some((dir) => args.importer.includes(`${path.sep}lib${path.sep}${dir}${path.sep}`)) ? { path: './index.js', external: true } : undefined,
+      ['testing', 'cli'].some((dir) => args.importer.includes(`${path.sep}lib${path.sep}${dir}${path.sep}`))
+        ? { path: './index.js', external: true }
+        : undefined,
     );
   },
 };
@@ -38,7 +40,13 @@ await Promise.all([
   build({ ...common, entryPoints: ['lib/index.ts'], outfile: 'dist/index.js' }),
   build({ ...common, entryPoints: ['lib/testing/index.ts'], outfile: 'dist/testing.js', plugins: [mainEntryIsExternal] }),
   // The `axios-token-flight` command (package.json `bin`).
-  build({ ...common, entryPoints: ['lib/cli/bin.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, plugins: [mainEntryIsExternal] }),
+  build({
+    ...common,
+    entryPoints: ['lib/cli/bin.ts'],
+    outfile: 'dist/cli.js',
+    banner: { js: '#!/usr/bin/env node' },
+    plugins: [mainEntryIsExternal],
+  }),
 ]);
 chmodSync('dist/cli.js', 0o755);
 
@@ -71,7 +79,7 @@ function declarationFiles(dir) {
 
 /** `from './attach'` → `from './attach.js'`, `'./oauth2'` → `'./oauth2/index.js'`: what ESM resolution needs. */
 function withJsExtensions(file, text) {
-  return text.replace(/(from\s+|import\()(['"])(\.{1,2}\/[^'"]*)\2/g, (whole, lead, quote, specifier) => {
+  return text.replace(/(from\s+|import\()(['"])(\.{1,2}\/[^'"]*)\2/g, (_whole, lead, quote, specifier) => {
     const target = path.resolve(path.dirname(file), specifier);
     if (existsSync(`${target}.d.ts`)) return `${lead}${quote}${specifier}.js${quote}`;
     if (existsSync(path.join(target, 'index.d.ts'))) return `${lead}${quote}${specifier}/index.js${quote}`;

@@ -16,13 +16,21 @@ const root = path.resolve(import.meta.dirname, '..');
 const here = path.join(root, 'scripts', 'consumer');
 const started = Date.now();
 const run = (command, args, cwd, options = {}) =>
-  execFileSync(command, args, { cwd, stdio: options.capture ? 'pipe' : 'inherit', encoding: 'utf8', env: { ...process.env, npm_config_update_notifier: 'false' } });
+  execFileSync(command, args, {
+    cwd,
+    stdio: options.capture ? 'pipe' : 'inherit',
+    encoding: 'utf8',
+    env: { ...process.env, npm_config_update_notifier: 'false' },
+  });
 const step = (what) => console.log(`\n▶ ${what} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
 
 step('build and pack');
 run(process.execPath, ['scripts/build.mjs', '--if-stale'], root);
 const work = mkdtempSync(path.join(tmpdir(), 'atf-consumers-'));
-const tarball = path.join(work, run('npm', ['pack', '--silent', '--pack-destination', work], root, { capture: true }).trim().split('\n').pop());
+const tarball = path.join(
+  work,
+  run('npm', ['pack', '--silent', '--pack-destination', work], root, { capture: true }).trim().split('\n').pop(),
+);
 
 step(`install into ${work}`);
 const devVersion = (name) => JSON.parse(readFileSync(path.join(root, 'node_modules', name, 'package.json'), 'utf8')).version;
@@ -70,7 +78,10 @@ const tsc = path.join(work, 'node_modules', 'typescript', 'bin', 'tsc');
 
 step('docs snippets: type-check under strict nodenext ESM');
 // docs/testing.md's snippets are jest tests: jest's globals are typed for them.
-const snippetsDir = project('snippets', 'module', { module: 'nodenext', moduleResolution: 'nodenext', types: ['node', 'jest'] }, ['*.mts', '*.ts']);
+const snippetsDir = project('snippets', 'module', { module: 'nodenext', moduleResolution: 'nodenext', types: ['node', 'jest'] }, [
+  '*.mts',
+  '*.ts',
+]);
 cpSync(path.join(here, 'globals.d.ts'), path.join(snippetsDir, 'globals.d.ts'));
 const publicNames = Object.keys(createRequire(path.join(work, 'index.js'))('axios-token-flight')).filter((name) => name !== 'default');
 let snippetCount = 0;
@@ -86,7 +97,9 @@ for (const doc of markdownFiles()) {
       writeFileSync(path.join(snippetsDir, path.basename(file)), code);
     }
     // A snippet without imports is a fragment of a set-up: it gets the package's names (and axios) for free.
-    const prelude = /^import /m.test(code) ? '' : `import axios from 'axios';\nimport { ${publicNames.join(', ')} } from 'axios-token-flight';\n`;
+    const prelude = /^import /m.test(code)
+      ? ''
+      : `import axios from 'axios';\nimport { ${publicNames.join(', ')} } from 'axios-token-flight';\n`;
     const name = `${path.relative(root, doc).replace(/[^a-z0-9]+/gi, '-')}-${index + 1}.mts`;
     writeFileSync(path.join(snippetsDir, name), `// ${where}\n${prelude}${code}\nexport {};\n`);
     snippetCount += 1;
@@ -102,7 +115,12 @@ run(process.execPath, [tsc, '-p', esm], esm);
 run(process.execPath, ['out/main.mjs'], esm);
 
 step('CommonJS consumer: type-check, compile, run');
-const cjs = project('cjs', 'commonjs', { module: 'nodenext', moduleResolution: 'nodenext', noEmit: false, outDir: 'out', esModuleInterop: true }, ['*.ts']);
+const cjs = project(
+  'cjs',
+  'commonjs',
+  { module: 'nodenext', moduleResolution: 'nodenext', noEmit: false, outDir: 'out', esModuleInterop: true },
+  ['*.ts'],
+);
 cpSync(path.join(here, 'cjs', 'main.ts'), path.join(cjs, 'main.ts'));
 run(process.execPath, [tsc, '-p', cjs], cjs);
 run(process.execPath, ['out/main.js'], cjs);
@@ -111,7 +129,19 @@ step('bundler-mode consumer: type-check, bundle with esbuild, run');
 const bundler = project('bundler', 'module', { module: 'esnext', moduleResolution: 'bundler' }, ['*.ts']);
 cpSync(path.join(here, 'bundler', 'main.ts'), path.join(bundler, 'main.ts'));
 run(process.execPath, [tsc, '-p', bundler], bundler);
-run(path.join(work, 'node_modules', '.bin', 'esbuild'), ['main.ts', '--bundle', '--platform=node', '--format=esm', '--outfile=out/main.mjs', '--log-level=warning', '--banner:js=import { createRequire } from "module"; const require = createRequire(import.meta.url);'], bundler);
+run(
+  path.join(work, 'node_modules', '.bin', 'esbuild'),
+  [
+    'main.ts',
+    '--bundle',
+    '--platform=node',
+    '--format=esm',
+    '--outfile=out/main.mjs',
+    '--log-level=warning',
+    '--banner:js=import { createRequire } from "module"; const require = createRequire(import.meta.url);',
+  ],
+  bundler,
+);
 run(process.execPath, ['out/main.mjs'], bundler);
 
 step('store contract suite under node:test, from the packed package');
@@ -127,7 +157,10 @@ step('consumers: all passed');
 
 function markdownFiles() {
   const docs = path.join(root, 'docs');
-  const walk = (dir) => readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? walk(path.join(dir, entry.name)) : [path.join(dir, entry.name)]));
+  const walk = (dir) =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+      entry.isDirectory() ? walk(path.join(dir, entry.name)) : [path.join(dir, entry.name)],
+    );
   return [path.join(root, 'README.md'), ...walk(docs).filter((file) => file.endsWith('.md'))];
 }
 

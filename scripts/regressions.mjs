@@ -94,7 +94,7 @@ const regressions = [
     // Under the lock the version cannot change, except by a lock-free restore after an outage.
     name: 'Lua fence: version check alone off',
     file: 'lib/stores/redis-scripts.ts',
-    from: "if current ~= tonumber(ARGV[2]) then return -1 end\nlocal deletedAt",
+    from: 'if current ~= tonumber(ARGV[2]) then return -1 end\nlocal deletedAt',
     to: 'local deletedAt',
     tests: ['redis/redis-store.test.ts'],
   },
@@ -153,7 +153,8 @@ try {
     const target = path.join(scratch, regression.file);
     const original = fs.readFileSync(target, 'utf8');
     const occurrences = original.split(regression.from).length - 1;
-    if (occurrences !== 1) throw new Error(`"${regression.name}": expected its text once in ${regression.file}, found it ${occurrences} times`);
+    if (occurrences !== 1)
+      throw new Error(`"${regression.name}": expected its text once in ${regression.file}, found it ${occurrences} times`);
     fs.writeFileSync(target, original.replace(regression.from, regression.to));
     try {
       const outcomes = regression.tests.map((test) => ({ test, caught: !passes(test) }));

@@ -42,7 +42,11 @@ async function setup(behaviour: Partial<FakeProviderBehaviour>, env: Record<stri
   provider = await startFakeProvider(behaviour);
   const key = `chaos-${(credential += 1)}`;
   const client = createRedis(redis.port);
-  const seeder = attachTokenRefresh(axios.create(), { origins: 'any', store: new RedisTokenStore(client, { prefix: 'fleet' }), refresh: async () => ({ accessToken: 'unused' }) });
+  const seeder = attachTokenRefresh(axios.create(), {
+    origins: 'any',
+    store: new RedisTokenStore(client, { prefix: 'fleet' }),
+    refresh: async () => ({ accessToken: 'unused' }),
+  });
   await seeder.setToken(provider.authorize(), key);
   seeder.detach();
   await client.quit();
@@ -50,7 +54,11 @@ async function setup(behaviour: Partial<FakeProviderBehaviour>, env: Record<stri
 }
 
 /** 4 workers against the current provider; `plan` overrides the defaults (300 requests each). */
-function runFleet(scenario: string, env: Record<string, string>, plan: Partial<Parameters<typeof runScenario>[0]> = {}): Promise<ScenarioReport> {
+function runFleet(
+  scenario: string,
+  env: Record<string, string>,
+  plan: Partial<Parameters<typeof runScenario>[0]> = {},
+): Promise<ScenarioReport> {
   return runScenario({ scenario, workers: 4, requestsPerWorker: 300, env, providerStats: () => provider.stats, ...plan });
 }
 
@@ -81,7 +89,10 @@ describe('chaos', () => {
   });
 
   it('network to Redis paused (SIGSTOP / SIGCONT): no request fails', async () => {
-    const env = await setup({ accessTokenTtlSeconds: 1.5, propagationMs: 150, rotateRefreshTokens: false }, { ON_STORE_ERROR: 'local', COMMAND_TIMEOUT_MS: '300' });
+    const env = await setup(
+      { accessTokenTtlSeconds: 1.5, propagationMs: 150, rotateRefreshTokens: false },
+      { ON_STORE_ERROR: 'local', COMMAND_TIMEOUT_MS: '300' },
+    );
     const report = await runFleet("Redis paused with SIGSTOP for 1 s ('local', no rotation)", env, {
       during: async () => {
         await sleep(800);
@@ -122,7 +133,11 @@ describe('chaos', () => {
     // processing spends the refresh token, and the next attempt is seen as reuse. docs/reliability.md.
     const env = await setup({ tokenLatencyMs: 2_500 });
     provider.revokeAccessTokens();
-    const report = await runFleet('token endpoint stalls 2.5 s > lockTtl 2 s (rotation)', { ...env, RATE: '20' }, { requestsPerWorker: 12 });
+    const report = await runFleet(
+      'token endpoint stalls 2.5 s > lockTtl 2 s (rotation)',
+      { ...env, RATE: '20' },
+      { requestsPerWorker: 12 },
+    );
     expectNothingLost(report);
     expect(report.failures['RefreshFailedError']?.retryable).toBe(true);
     expect(Object.keys(report.failures).every((name) => ['RefreshFailedError', 'ReauthorizationRequiredError'].includes(name))).toBe(true);

@@ -84,7 +84,11 @@ describe('a plain store', () => {
   it('delete and seed send the notices a handle sends: a running process drops the credential at once, and takes the re-seed', async () => {
     const client = createRedis(redis.port);
     const store = new RedisTokenStore(client, { prefix });
-    const handle: TokenRefreshHandle = attachTokenRefresh(axios.create(), { store, origins: 'any', refresh: async () => ({ accessToken: 'never-used' }) });
+    const handle: TokenRefreshHandle = attachTokenRefresh(axios.create(), {
+      store,
+      origins: 'any',
+      refresh: async () => ({ accessToken: 'never-used' }),
+    });
     try {
       await cli(['seed', 'acct-7', '--prefix', prefix], { stdin: TOKEN_JSON });
       expect((await handle.getToken('acct-7')).accessToken).toBe(ACCESS_TOKEN);
@@ -93,7 +97,9 @@ describe('a plain store', () => {
       await cli(['delete', 'acct-7', '--prefix', prefix]);
       await new Promise((resolve) => setTimeout(resolve, 300));
       const afterDelete = await handle.getToken('acct-7').catch((error: unknown) => error);
-      const reseeded = await cli(['seed', 'acct-7', '--prefix', prefix], { stdin: JSON.stringify({ accessToken: `${ACCESS_TOKEN}-2`, expiresIn: 60 }) });
+      const reseeded = await cli(['seed', 'acct-7', '--prefix', prefix], {
+        stdin: JSON.stringify({ accessToken: `${ACCESS_TOKEN}-2`, expiresIn: 60 }),
+      });
       await new Promise((resolve) => setTimeout(resolve, 300));
 
       expect(afterDelete).toBeInstanceOf(ReauthorizationRequiredError);
@@ -118,7 +124,9 @@ describe('a plain store', () => {
 
   it('seed with stdin that is not JSON, or a token that is not usable: exit 2, the token not echoed', async () => {
     const notJson = await cli(['seed', 'acct-1', '--prefix', prefix], { stdin: `accessToken=${ACCESS_TOKEN}` });
-    const unusable = await cli(['seed', 'acct-1', '--prefix', prefix], { stdin: JSON.stringify({ accessToken: `${ACCESS_TOKEN}\n`, refreshToken: REFRESH_TOKEN }) });
+    const unusable = await cli(['seed', 'acct-1', '--prefix', prefix], {
+      stdin: JSON.stringify({ accessToken: `${ACCESS_TOKEN}\n`, refreshToken: REFRESH_TOKEN }),
+    });
 
     expectOneLineError(notJson, 2, /stdin is not JSON/);
     expectOneLineError(unusable, 2, /accessToken contains characters/);
@@ -138,7 +146,9 @@ describe('an encrypted store', () => {
     const seeded = await cli(['seed', 'acct-9', '--prefix', prefix], { ...withKey, stdin: TOKEN_JSON });
     const listed = await cli(['list', '--prefix', prefix, '--json'], withKey);
     const withoutKey = await cli(['list', '--prefix', prefix]);
-    const otherKey = await cli(['list', '--prefix', prefix], { env: { AXIOS_TOKEN_FLIGHT_ENCRYPTION_KEY: randomBytes(32).toString('base64') } });
+    const otherKey = await cli(['list', '--prefix', prefix], {
+      env: { AXIOS_TOKEN_FLIGHT_ENCRYPTION_KEY: randomBytes(32).toString('base64') },
+    });
     const badKey = await cli(['list', '--prefix', prefix], { env: { AXIOS_TOKEN_FLIGHT_ENCRYPTION_KEY: 'not-a-key' } });
     const admin = createRedis(redis.port);
     const stored = String(await admin.call('HGET', `${prefix}:{acct-9}:token`, 'd'));

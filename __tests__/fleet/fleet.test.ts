@@ -32,7 +32,11 @@ afterEach(async () => {
 /** Seeds the credential in the shared store, as the authorization-code exchange would have. */
 async function seed(ports: number[], key: string): Promise<void> {
   const redis = ports.length > 1 ? createCluster(ports) : createRedis(ports[0] as number);
-  const handle = attachTokenRefresh(axios.create(), { origins: 'any', store: new RedisTokenStore(redis, { prefix: 'fleet' }), refresh: async () => ({ accessToken: 'unused' }) });
+  const handle = attachTokenRefresh(axios.create(), {
+    origins: 'any',
+    store: new RedisTokenStore(redis, { prefix: 'fleet' }),
+    refresh: async () => ({ accessToken: 'unused' }),
+  });
   const { accessToken, refreshToken, expiresIn } = provider.authorize();
   await handle.setToken({ accessToken, refreshToken, expiresIn }, key);
   provider.revokeAccessTokens(); // the provider now rejects the token every process holds

@@ -33,8 +33,15 @@ const TIMING = { LOCK_TTL_MS: '2000', REFRESH_TIMEOUT_MS: '1500', COMMAND_TIMEOU
 /** This process's own handle on the fleet's store (it plays the application's admin path). */
 function admin(): TokenRefreshHandle {
   const client = createRedis(redis.port);
-  const handle = attachTokenRefresh(axios.create(), { origins: 'any', store: new RedisTokenStore(client, { prefix: 'fleet' }), refresh: async () => ({ accessToken: 'unused' }) });
-  cleanups.push(() => client.quit(), () => handle.detach());
+  const handle = attachTokenRefresh(axios.create(), {
+    origins: 'any',
+    store: new RedisTokenStore(client, { prefix: 'fleet' }),
+    refresh: async () => ({ accessToken: 'unused' }),
+  });
+  cleanups.push(
+    () => client.quit(),
+    () => handle.detach(),
+  );
   return handle;
 }
 
@@ -42,9 +49,11 @@ function admin(): TokenRefreshHandle {
 async function traffic(count: number, requests: number, rate = 40): Promise<FleetWorker[]> {
   const env = fleetEnv(redis.port, provider, KEY, { ...TIMING, REQUESTS: String(requests), RATE: String(rate), CONCURRENCY: '2' });
   const spawned = Array.from({ length: count }, (_, index) => spawnWorker(`w${index}`, env));
-  cleanups.push(() => spawned.forEach((worker) => worker.process.kill()));
+  cleanups.push(() => {
+    for (const worker of spawned) worker.process.kill();
+  });
   await Promise.all(spawned.map((worker) => worker.ready));
-  spawned.forEach((worker) => worker.go());
+  for (const worker of spawned) worker.go();
   return spawned;
 }
 

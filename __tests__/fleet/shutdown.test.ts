@@ -25,11 +25,18 @@ function worker(prefix = 'shutdown'): { api: AxiosInstance; handle: TokenRefresh
     refreshTimeoutMs: 2_000,
     lockTtlMs: 4_000,
   });
-  servers.onCleanup(() => client.disconnect(), () => handle.detach());
+  servers.onCleanup(
+    () => client.disconnect(),
+    () => handle.detach(),
+  );
   return { api, handle, store };
 }
 
-const settle = (promise: Promise<unknown>): Promise<unknown> => promise.then((r) => r, (e: unknown) => e);
+const settle = (promise: Promise<unknown>): Promise<unknown> =>
+  promise.then(
+    (r) => r,
+    (e: unknown) => e,
+  );
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Sends a request whose token the provider rejects; returns once its refresh is on the wire (not when the request ends). */

@@ -20,7 +20,12 @@ export interface FleetWorker {
  * The environment of fleet workers calling `provider`'s LinkedIn-style API on one credential, with
  * the token store in Redis on `redisPort`; `overrides` adds or replaces variables (see fleet-worker.ts).
  */
-export function fleetEnv(redisPort: number, provider: { url: string; tokenUrl: string }, credential: string, overrides: Record<string, string> = {}): Record<string, string> {
+export function fleetEnv(
+  redisPort: number,
+  provider: { url: string; tokenUrl: string },
+  credential: string,
+  overrides: Record<string, string> = {},
+): Record<string, string> {
   return {
     REDIS_PORTS: String(redisPort),
     PROVIDER_URL: `${provider.url}/linkedin`,
@@ -80,7 +85,9 @@ export interface ScenarioPlan {
 
 /** Spawns the fleet, releases it at once, runs the fault script, and sums up what every worker saw. */
 export async function runScenario(plan: ScenarioPlan): Promise<ScenarioReport> {
-  const workers = Array.from({ length: plan.workers }, (_, i) => spawnWorker(`w${i}`, { ...plan.env, REQUESTS: String(plan.requestsPerWorker) }));
+  const workers = Array.from({ length: plan.workers }, (_, i) =>
+    spawnWorker(`w${i}`, { ...plan.env, REQUESTS: String(plan.requestsPerWorker) }),
+  );
   await Promise.all(workers.map((w) => w.ready));
   const started = Date.now();
   for (const worker of workers) worker.go();
@@ -119,6 +126,8 @@ export async function runScenario(plan: ScenarioPlan): Promise<ScenarioReport> {
 
 /** A one-line, human-readable summary of a scenario report. */
 export function formatReport(r: ScenarioReport): string {
-  const failures = Object.entries(r.failures).map(([name, f]) => `${name}×${f.count}${f.retryable === true ? ' (retryable)' : f.retryable === false ? ' (not retryable)' : ' (UNTYPED)'}`);
+  const failures = Object.entries(r.failures).map(
+    ([name, f]) => `${name}×${f.count}${f.retryable === true ? ' (retryable)' : f.retryable === false ? ' (not retryable)' : ' (UNTYPED)'}`,
+  );
   return `${r.scenario.padEnd(58)} sent ${String(r.sent).padStart(5)}  ok ${String(r.succeeded).padStart(5)}  failed ${String(r.failed).padStart(4)}${r.cancelled > 0 ? `  cancelled ${r.cancelled}` : ''}  refreshes ${String(r.refreshes).padStart(3)}  reuse ${r.reuseDetections}${failures.length > 0 ? `  [${failures.join(', ')}]` : ''}`;
 }

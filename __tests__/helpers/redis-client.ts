@@ -11,12 +11,17 @@ interface ClientOptions {
   maxRetriesPerRequest?: number | null;
 }
 
-type RedisConstructor = new (options: Record<string, unknown>) => RedisClientLike & {
+type RedisConstructor = new (
+  options: Record<string, unknown>,
+) => RedisClientLike & {
   quit(): Promise<unknown>;
   disconnect(): void;
   on?(event: 'error', listener: (error: Error) => void): unknown;
 };
-type ClusterConstructor = new (nodes: Array<{ host: string; port: number }>, options: Record<string, unknown>) => RedisClientLike & {
+type ClusterConstructor = new (
+  nodes: Array<{ host: string; port: number }>,
+  options: Record<string, unknown>,
+) => RedisClientLike & {
   quit(): Promise<unknown>;
   disconnect(): void;
   on?(event: 'error', listener: (error: Error) => void): unknown;
@@ -28,7 +33,10 @@ export const matrixLabel = `ioredis ${ioredisMajor}, RESP${redisProtocol}`;
 
 function load(): { Redis: RedisConstructor; Cluster: ClusterConstructor } {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const module = (ioredisMajor === 5 ? require('ioredis5') : require('ioredis')) as { default: RedisConstructor; Cluster: ClusterConstructor };
+  const module = (ioredisMajor === 5 ? require('ioredis5') : require('ioredis')) as {
+    default: RedisConstructor;
+    Cluster: ClusterConstructor;
+  };
   return { Redis: module.default, Cluster: module.Cluster };
 }
 

@@ -17,10 +17,7 @@ const EVENTS = ['refresh-start', 'refreshed', 'refresh-failed', 'replay', 'propa
 const open: Array<() => Promise<void>> = [];
 
 /** A local API guarded by a token authority, and an axios instance with the plugin attached. */
-export async function harness(
-  options: Partial<TokenRefreshOptions> = {},
-  authorityOptions: AuthorityOptions = {},
-): Promise<Harness> {
+export async function harness(options: Partial<TokenRefreshOptions> = {}, authorityOptions: AuthorityOptions = {}): Promise<Harness> {
   const authority = new TokenAuthority(authorityOptions);
   const api = await startApi(authority.handler());
   const client = axios.create({ baseURL: api.url });
@@ -65,7 +62,12 @@ export function recordingLogger(): { logger: Logger; warnings: LogLines; infos: 
   const infos: LogLines = [];
   const ignore = (): void => undefined;
   return {
-    logger: { debug: ignore, error: ignore, info: (fields, message) => void infos.push([fields, message]), warn: (fields, message) => void warnings.push([fields, message]) },
+    logger: {
+      debug: ignore,
+      error: ignore,
+      info: (fields, message) => void infos.push([fields, message]),
+      warn: (fields, message) => void warnings.push([fields, message]),
+    },
     warnings,
     infos,
   };

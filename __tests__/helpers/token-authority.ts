@@ -48,7 +48,9 @@ export class TokenAuthority {
     if (this.failWith !== undefined) throw this.failWith;
     const accessToken = this.issue();
     const expiresIn = this.options.expiresIn ?? 3600;
-    return this.options.rotatesRefreshTokens === false ? { accessToken, expiresIn } : { accessToken, refreshToken: `refresh-${this.#counter}`, expiresIn };
+    return this.options.rotatesRefreshTokens === false
+      ? { accessToken, expiresIn }
+      : { accessToken, refreshToken: `refresh-${this.#counter}`, expiresIn };
   };
 
   /** An API handler: 200 for accepted tokens, 401 otherwise (or `rejection` when given). */

@@ -13,12 +13,14 @@ let copy: string;
 
 beforeAll(() => {
   copy = mkdtempSync(path.join(tmpdir(), 'atf-build-'));
-  for (const entry of ['lib', 'scripts', 'package.json', 'tsconfig.json', 'tsconfig.build.json']) cpSync(path.join(root, entry), path.join(copy, entry), { recursive: true });
+  for (const entry of ['lib', 'scripts', 'package.json', 'tsconfig.json', 'tsconfig.build.json'])
+    cpSync(path.join(root, entry), path.join(copy, entry), { recursive: true });
   symlinkSync(path.join(root, 'node_modules'), path.join(copy, 'node_modules'), 'dir');
 });
 afterAll(() => rmSync(copy, { recursive: true, force: true }));
 
-const build = (...args: string[]): string => execFileSync(process.execPath, ['scripts/build.mjs', ...args], { cwd: copy, encoding: 'utf8' });
+const build = (...args: string[]): string =>
+  execFileSync(process.execPath, ['scripts/build.mjs', ...args], { cwd: copy, encoding: 'utf8' });
 const builtAt = (): number => statSync(path.join(copy, 'dist', '.built')).mtimeMs;
 
 it('skips the build while dist/ is fresh, and rebuilds after a change under lib/', () => {

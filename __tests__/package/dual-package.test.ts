@@ -7,7 +7,10 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 
 it('import and require give the same classes; errors cross between them', () => {
-  const output = execFileSync(process.execPath, [path.join(__dirname, '..', 'fixtures', 'dual-package.mjs')], { encoding: 'utf8', timeout: 15_000 });
+  const output = execFileSync(process.execPath, [path.join(__dirname, '..', 'fixtures', 'dual-package.mjs')], {
+    encoding: 'utf8',
+    timeout: 15_000,
+  });
 
   expect(JSON.parse(output)).toEqual({ sameClasses: true, sameTesting: true, instanceofRequired: true, retryableByRequired: true });
 });

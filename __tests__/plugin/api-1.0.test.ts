@@ -34,7 +34,8 @@ describe('options for 1.0', () => {
     ['maxPropagationWaits', 2, 'propagation.maxWaits'],
     ['propagationBackoffMs', { initial: 1, max: 2 }, 'propagation.backoffMs'],
   ])('the 0.x option %s (%p) is refused with a TypeError naming %s', (old, value, replacement) => {
-    const attach = (): unknown => attachTokenRefresh(axios.create({ baseURL: 'https://api.example.com' }), { refresh, [old]: value } as never);
+    const attach = (): unknown =>
+      attachTokenRefresh(axios.create({ baseURL: 'https://api.example.com' }), { refresh, [old]: value } as never);
 
     expect(attach).toThrow(TypeError);
     expect(attach).toThrow(`\`${replacement}\``);
@@ -72,7 +73,9 @@ describe('per-request maxReplays', () => {
     const h = await harness();
     await seedRejected(h);
 
-    await expect(h.client.get('/x', { tokenFlight: { maxReplays: value as number } })).rejects.toThrow(/tokenFlight.maxReplays must be a non-negative integer/);
+    await expect(h.client.get('/x', { tokenFlight: { maxReplays: value as number } })).rejects.toThrow(
+      /tokenFlight.maxReplays must be a non-negative integer/,
+    );
     expect(h.api.requests).toHaveLength(0);
   });
 });
@@ -90,7 +93,7 @@ describe('beforeReplay', () => {
         config.headers.set('X-Signature', `sig-${info.attempt}`);
       },
     });
-    h.api.handle((request) => {
+    h.api.handle((_request) => {
       calls += 1;
       if (calls === 1) return { status: 409 };
       if (calls === 2) return { status: 401 };
@@ -101,7 +104,10 @@ describe('beforeReplay', () => {
     const response = await h.client.get('/signed');
 
     expect(response.status).toBe(200);
-    expect(seen.map(({ attempt, verdict, key }) => [attempt, verdict, key])).toEqual([[1, 'propagation', 'default'], [2, 'refresh', 'default']]);
+    expect(seen.map(({ attempt, verdict, key }) => [attempt, verdict, key])).toEqual([
+      [1, 'propagation', 'default'],
+      [2, 'refresh', 'default'],
+    ]);
     // It never sees a token: the rejected one is gone, the current one is injected after it ran.
     expect(seen.map(({ authorization }) => authorization)).toEqual([undefined, undefined]);
     expect(h.api.requests.every((r) => r.authorization?.startsWith('Bearer access-') === true)).toBe(true);
@@ -140,18 +146,31 @@ describe('errors an axios user can read', () => {
     expect(error.config?.method).toBe('get');
     expect(error.config?.headers['Authorization']).toBe('[REDACTED]');
     expect(error.toJSON()).toMatchObject({ code: 'ERR_REPLAY_LIMIT', status: 401 });
-    const rendered = [inspect(error, { depth: Infinity, showHidden: true }), JSON.stringify(error), JSON.stringify(error.toJSON())].join('\n');
+    const rendered = [inspect(error, { depth: Infinity, showHidden: true }), JSON.stringify(error), JSON.stringify(error.toJSON())].join(
+      '\n',
+    );
     for (const issued of [token, ...h.authority.accepted]) expect(rendered).not.toContain(issued);
   });
 
   it("RefreshFailedError from a token endpoint carries the endpoint's status and body, client credentials and token fields replaced", async () => {
     const secret = `cs_${randomBytes(12).toString('hex')}`;
-    const endpoint = await startApi(() => ({ status: 503, body: { error: 'temporarily_unavailable', refresh_token: 'rt_echoed_back_123', detail: secret } }));
+    const endpoint = await startApi(() => ({
+      status: 503,
+      body: { error: 'temporarily_unavailable', refresh_token: 'rt_echoed_back_123', detail: secret },
+    }));
     try {
       const grant = oauth2.refreshTokenGrant({ tokenUrl: `${endpoint.url}/token?tenant=9`, clientId: 'client-1', clientSecret: secret });
-      const current = { accessToken: 'at_current_1234567', refreshToken: 'rt_current_1234567', version: 1, issuedAt: Date.now(), extra: {} };
+      const current = {
+        accessToken: 'at_current_1234567',
+        refreshToken: 'rt_current_1234567',
+        version: 1,
+        issuedAt: Date.now(),
+        extra: {},
+      };
 
-      const error = (await grant({ key: 'k', current, reason: 'expiring', signal: new AbortController().signal }).catch((caught: unknown) => caught)) as RefreshFailedError;
+      const error = (await grant({ key: 'k', current, reason: 'expiring', signal: new AbortController().signal }).catch(
+        (caught: unknown) => caught,
+      )) as RefreshFailedError;
 
       expect(error).toBeInstanceOf(RefreshFailedError);
       expect(error.status).toBe(503);
@@ -170,7 +189,9 @@ describe('errors an axios user can read', () => {
     try {
       const h = await harness({
         refresh: async () => {
-          const { data } = await axios.post(`${endpoint.url}/token`, 'grant_type=refresh_token', { auth: { username: 'client', password: 'client-secret-value' } });
+          const { data } = await axios.post(`${endpoint.url}/token`, 'grant_type=refresh_token', {
+            auth: { username: 'client', password: 'client-secret-value' },
+          });
           return data as { accessToken: string };
         },
       });
@@ -192,7 +213,9 @@ describe('errors an axios user can read', () => {
   it('a request whose refresh got a 503 from the oauth2 helper sees that answer on the RefreshFailedError (with the backoff delay)', async () => {
     const endpoint = await startApi(() => ({ status: 503, body: { error: 'temporarily_unavailable' } }));
     try {
-      const h = await harness({ refresh: oauth2.refreshTokenGrant({ tokenUrl: `${endpoint.url}/token`, clientId: 'c', clientSecret: 'client-secret-value' }) });
+      const h = await harness({
+        refresh: oauth2.refreshTokenGrant({ tokenUrl: `${endpoint.url}/token`, clientId: 'c', clientSecret: 'client-secret-value' }),
+      });
       await seedRejected(h);
 
       const error = (await h.client.get('/x').catch((caught: unknown) => caught)) as RefreshFailedError;
@@ -247,7 +270,12 @@ describe('no silent misconfiguration', () => {
 
   it('a token withheld from another origin is logged at debug level, once per origin', async () => {
     const debug: Array<[Record<string, unknown>, string]> = [];
-    const logger: Logger = { debug: (fields, message) => void debug.push([fields, message]), info: () => undefined, warn: () => undefined, error: () => undefined };
+    const logger: Logger = {
+      debug: (fields, message) => void debug.push([fields, message]),
+      info: () => undefined,
+      warn: () => undefined,
+      error: () => undefined,
+    };
     const elsewhere = await startApi(() => ({ body: { ok: true } }));
     try {
       const h = await harness({ logger });
@@ -256,7 +284,9 @@ describe('no silent misconfiguration', () => {
       await h.client.get(`${elsewhere.url}/a`);
       await h.client.get(`${elsewhere.url}/b`);
 
-      expect(debug.filter(([, message]) => /not in `origins`/.test(message)).map(([fields]) => fields)).toEqual([{ origin: elsewhere.origin }]);
+      expect(debug.filter(([, message]) => /not in `origins`/.test(message)).map(([fields]) => fields)).toEqual([
+        { origin: elsewhere.origin },
+      ]);
     } finally {
       await elsewhere.close();
     }

@@ -27,7 +27,8 @@ async function setup(order: 'retry-first' | 'plugin-first'): Promise<Setup> {
     return { body: { access_token: token, refresh_token: `rt-${token}`, expires_in: 3600 } };
   });
   const client = axios.create({ baseURL: api.url });
-  const retry = () => axiosRetry(client, { retries: 2, retryDelay: () => 10, retryCondition: axiosRetry.isNetworkOrIdempotentRequestError });
+  const retry = () =>
+    axiosRetry(client, { retries: 2, retryDelay: () => 10, retryCondition: axiosRetry.isNetworkOrIdempotentRequestError });
   if (order === 'retry-first') retry();
   const handle = attachTokenRefresh(client, {
     refresh: oauth2.refreshTokenGrant({ tokenUrl: `${tokenEndpoint.url}/oauth/token`, clientId: 'c', clientSecret: 's' }),

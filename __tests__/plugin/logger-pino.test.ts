@@ -58,7 +58,11 @@ it('writes every field of a refresh into pino JSON, and no token', async () => {
   expect(refreshed).toMatchObject({ level: 30, key: 'tenant-7', reason: 'rejected', version: 2 });
   expect(refreshed?.['durationMs']).toBeGreaterThanOrEqual(0);
   expect(refreshed?.['durationMs']).toBeLessThan(10_000); // a duration, not a timestamp
-  expect(log.lines.find((line) => line['msg'] === 'axios-token-flight: refreshing')).toMatchObject({ level: 20, key: 'tenant-7', fromVersion: 1 });
+  expect(log.lines.find((line) => line['msg'] === 'axios-token-flight: refreshing')).toMatchObject({
+    level: 20,
+    key: 'tenant-7',
+    fromVersion: 1,
+  });
   for (const secret of [seed.accessToken, seed.refreshToken, current.accessToken, current.refreshToken as string]) {
     expect(log.raw()).not.toContain(secret);
   }

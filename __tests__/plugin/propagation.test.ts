@@ -16,7 +16,8 @@ function linkedinApi(h: Harness, propagationMs: number): void {
   const issuedAt = new Map<string, number>();
   h.api.handle((request) => {
     const token = request.authorization?.replace(/^Bearer /, '') ?? '';
-    if (!h.authority.accepted.has(token)) return { status: 401, body: { serviceErrorCode: 65602, code: 'EXPIRED_ACCESS_TOKEN', status: 401 } };
+    if (!h.authority.accepted.has(token))
+      return { status: 401, body: { serviceErrorCode: 65602, code: 'EXPIRED_ACCESS_TOKEN', status: 401 } };
     if (!issuedAt.has(token)) issuedAt.set(token, Date.now());
     if (Date.now() - (issuedAt.get(token) as number) < propagationMs) {
       return { status: 401, body: { serviceErrorCode: 65601, code: 'REVOKED_ACCESS_TOKEN', status: 401 } } satisfies Reply;
@@ -66,9 +67,7 @@ describe('propagation policy', () => {
     const old = h.authority.issue();
     await h.handle.setToken({ accessToken: old, refreshToken: 'r0', expiresIn: 3600 });
     h.api.handle((request) =>
-      request.authorization === bearer(old)
-        ? { status: 401, body: { serviceErrorCode: 65601 } }
-        : h.authority.handler()(request),
+      request.authorization === bearer(old) ? { status: 401, body: { serviceErrorCode: 65601 } } : h.authority.handler()(request),
     );
     await sleep(80);
 

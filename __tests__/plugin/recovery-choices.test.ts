@@ -57,7 +57,7 @@ describe('the store lost everything', () => {
     expect(store.written).toEqual([1, 2, 2, 3]);
   });
 
-  it('the durable copy is newer than this process\'s (another process refreshed and saved): it refreshes from the durable one', async () => {
+  it("the durable copy is newer than this process's (another process refreshed and saved): it refreshes from the durable one", async () => {
     const store = new ForgetfulStore();
     const table = new Table();
     const a = processOn(store, table);
@@ -79,7 +79,12 @@ describe('the store cannot be reached', () => {
   it("a process with no copy of its own starts from the durable one ('local' policy)", async () => {
     const store = new ForgetfulStore();
     const table = new Table();
-    await table.save('default', { ...servers.provider.authorize(), version: 4, issuedAt: Date.now(), expiresAt: Date.now() + 3_600_000 } as TokenSet);
+    await table.save('default', {
+      ...servers.provider.authorize(),
+      version: 4,
+      issuedAt: Date.now(),
+      expiresAt: Date.now() + 3_600_000,
+    } as TokenSet);
     store.down = true;
     const fresh = processOn(store, table, { onStoreError: 'local' });
 
@@ -117,7 +122,7 @@ describe('what persist.load answers', () => {
 });
 
 describe('setToken after the store went back', () => {
-  it('numbers the new token above the newest version this process has seen, not above the store\'s older one', async () => {
+  it("numbers the new token above the newest version this process has seen, not above the store's older one", async () => {
     const store = new ForgetfulStore();
     const table = new Table();
     const a = processOn(store, table);

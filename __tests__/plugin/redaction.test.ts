@@ -9,7 +9,14 @@ afterEach(closeAll);
 /** Everything a logger could print of an error. */
 function everyRendering(error: unknown): string {
   const e = error as Error;
-  return [JSON.stringify(error), inspect(error, { depth: 8 }), e.message, String(e.stack), JSON.stringify(e.cause ?? null), inspect(e.cause, { depth: 8 })].join('\n');
+  return [
+    JSON.stringify(error),
+    inspect(error, { depth: 8 }),
+    e.message,
+    String(e.stack),
+    JSON.stringify(e.cause ?? null),
+    inspect(e.cause, { depth: 8 }),
+  ].join('\n');
 }
 
 describe('tokens never leak through errors', () => {
@@ -51,7 +58,11 @@ describe('tokens never leak through errors', () => {
     const client = axios.create({ baseURL: api.url });
     const handle = attachTokenRefresh(client, {
       // Nothing listens on port 9 here: a network error whose cause carries the request.
-      refresh: oauth2.refreshTokenGrant({ tokenUrl: 'http://127.0.0.1:9/oauth/token', clientId: 'client-id', clientSecret: 'super-secret-value' }),
+      refresh: oauth2.refreshTokenGrant({
+        tokenUrl: 'http://127.0.0.1:9/oauth/token',
+        clientId: 'client-id',
+        clientSecret: 'super-secret-value',
+      }),
     });
     try {
       // Valid when stored (setToken refuses a past expiresAt, and a loaded machine may take a few ms
@@ -62,7 +73,12 @@ describe('tokens never leak through errors', () => {
 
       expect(error).toBeInstanceOf(RefreshFailedError);
       const text = everyRendering(error);
-      for (const secret of ['refresh-token-value', 'super-secret-value', Buffer.from('client-id:super-secret-value').toString('base64'), 'old-access-token-value']) {
+      for (const secret of [
+        'refresh-token-value',
+        'super-secret-value',
+        Buffer.from('client-id:super-secret-value').toString('base64'),
+        'old-access-token-value',
+      ]) {
         expect(text).not.toContain(secret);
       }
     } finally {

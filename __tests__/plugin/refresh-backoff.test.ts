@@ -41,7 +41,11 @@ afterEach(async () => {
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const settle = (promise: Promise<unknown>): Promise<unknown> => promise.then((r) => r, (e: unknown) => e);
+const settle = (promise: Promise<unknown>): Promise<unknown> =>
+  promise.then(
+    (r) => r,
+    (e: unknown) => e,
+  );
 
 function worker(store: TokenStore, options: Partial<TokenRefreshOptions> = {}): { api: AxiosInstance; handle: TokenRefreshHandle } {
   const api = axios.create({ baseURL: provider.url });

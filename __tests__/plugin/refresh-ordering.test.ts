@@ -24,7 +24,6 @@ afterEach(async () => {
   await cleanups.run();
 });
 
-
 /** A promise the test resolves when it chooses: holds a refresh on the wire. */
 function gate(): { passed: Promise<void>; open(): void } {
   let open: () => void = () => undefined;
@@ -69,7 +68,10 @@ it('a request that joined a refresh answering an older rejection refreshes again
   };
   const client = axios.create({ baseURL: api.url });
   const handle = attachTokenRefresh(client, { refresh, key: 'k', maxConcurrentRefreshes: 1, maxReplays: 3 });
-  cleanups.push(() => handle.detach(), () => api.close());
+  cleanups.push(
+    () => handle.detach(),
+    () => api.close(),
+  );
   await handle.setToken({ accessToken: 'seeded-1', refreshToken: 'rt', expiresIn: 3_600 });
   const other = handle.getToken('other');
   await until(() => refreshedFrom.length === 1, "the other key's refresh to take the slot");
@@ -109,7 +111,10 @@ it("a rejected request whose own refresh restarts the numbering (store emptied, 
   const refresh = async (): Promise<TokenInput> => ({ accessToken: `fresh-${(refreshes += 1)}`, expiresIn: 3_600 });
   const client = axios.create({ baseURL: api.url });
   const handle = attachTokenRefresh(client, { refresh, store, key: 'k', maxCachedTokens: 1 });
-  cleanups.push(() => handle.detach(), () => api.close());
+  cleanups.push(
+    () => handle.detach(),
+    () => api.close(),
+  );
   for (const seed of ['seed-1', 'seed-2', 'seed-3']) await handle.setToken({ accessToken: seed, expiresIn: 3_600 });
 
   const pending = client.get('/held'); // sent with version 3
@@ -129,7 +134,10 @@ it('requests that join a running refresh make no store call of their own, and ta
   const { refresh, counter, open } = gatedRefresh('fresh');
   const client = axios.create({ baseURL: api.url });
   const handle = attachTokenRefresh(client, { refresh, store, key: 'k' });
-  cleanups.push(() => handle.detach(), () => api.close());
+  cleanups.push(
+    () => handle.detach(),
+    () => api.close(),
+  );
   await handle.setToken({ accessToken: 'seed', expiresIn: 3_600 });
   const before = store.calls;
 
@@ -155,7 +163,10 @@ it('a request joining a background refresh still queued for a slot moves it ahea
   };
   const client = axios.create({ baseURL: api.url });
   const handle = attachTokenRefresh(client, { refresh, key: 'first', maxConcurrentRefreshes: 1 });
-  cleanups.push(() => handle.detach(), () => api.close());
+  cleanups.push(
+    () => handle.detach(),
+    () => api.close(),
+  );
   for (const key of ['first', 'second']) await handle.setToken({ accessToken: `due-${key}`, expiresIn: 2 }, key);
   await sleep(1_250); // both due, still valid
   const holder = handle.getToken('holder').catch((error: unknown) => error); // takes the only slot
@@ -205,7 +216,12 @@ describe('background refresh (token due, still valid)', () => {
       refreshes += 1;
       throw new Error('token endpoint unreachable');
     };
-    const handle = attachTokenRefresh(axios.create({ baseURL: 'http://127.0.0.1:9' }), { refresh, key: 'k', refreshSkewMs: 1_900, refreshBackoffMs: { initial: 0, max: 0 } });
+    const handle = attachTokenRefresh(axios.create({ baseURL: 'http://127.0.0.1:9' }), {
+      refresh,
+      key: 'k',
+      refreshSkewMs: 1_900,
+      refreshBackoffMs: { initial: 0, max: 0 },
+    });
     cleanups.push(() => handle.detach());
     await handle.setToken(dueSoon);
     await sleep(1_250);
@@ -225,7 +241,10 @@ describe('a refresh with no refresh token to present', () => {
   const needsRefreshToken = (provider: string) => oauth2.refreshTokenGrant({ tokenUrl: `${provider}/token`, clientId: 'c' });
 
   it('the store answered "nothing": ReauthorizationRequiredError (someone must authorise)', async () => {
-    const handle = attachTokenRefresh(axios.create({ baseURL: 'http://127.0.0.1:9' }), { refresh: needsRefreshToken('http://127.0.0.1:9'), key: 'k' });
+    const handle = attachTokenRefresh(axios.create({ baseURL: 'http://127.0.0.1:9' }), {
+      refresh: needsRefreshToken('http://127.0.0.1:9'),
+      key: 'k',
+    });
     cleanups.push(() => handle.detach());
 
     await expect(handle.getToken()).rejects.toBeInstanceOf(ReauthorizationRequiredError);
@@ -234,14 +253,20 @@ describe('a refresh with no refresh token to present', () => {
   it('the store could not be read and this process holds no copy: a retryable StoreUnavailableError, not "re-authorise"', async () => {
     const store = new ForgetfulStore();
     store.down = true;
-    const handle = attachTokenRefresh(axios.create({ baseURL: 'http://127.0.0.1:9' }), { refresh: needsRefreshToken('http://127.0.0.1:9'), store, key: 'k' });
+    const handle = attachTokenRefresh(axios.create({ baseURL: 'http://127.0.0.1:9' }), {
+      refresh: needsRefreshToken('http://127.0.0.1:9'),
+      store,
+      key: 'k',
+    });
     cleanups.push(() => handle.detach());
 
     const error = await handle.getToken().catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(StoreUnavailableError);
     expect((error as StoreUnavailableError).retryable).toBe(true);
-    expect((error as Error).message).toBe('axios-token-flight: the token store could not be read and this process holds no copy of "k"; try again when the store answers');
+    expect((error as Error).message).toBe(
+      'axios-token-flight: the token store could not be read and this process holds no copy of "k"; try again when the store answers',
+    );
     expect((error as Error).cause).toBeInstanceOf(ReauthorizationRequiredError);
   });
 
@@ -269,7 +294,13 @@ describe('a refresh with no refresh token to present', () => {
 
 it('setToken whose token expired while it waited for the lock fails with a TypeError, writing nothing', async () => {
   const store = new MemoryTokenStore();
-  const handle = attachTokenRefresh(axios.create({ baseURL: 'http://127.0.0.1:9' }), { refresh: async () => ({ accessToken: 'unused' }), store, key: 'k', lockTtlMs: 1_000, refreshTimeoutMs: 500 });
+  const handle = attachTokenRefresh(axios.create({ baseURL: 'http://127.0.0.1:9' }), {
+    refresh: async () => ({ accessToken: 'unused' }),
+    store,
+    key: 'k',
+    lockTtlMs: 1_000,
+    refreshTimeoutMs: 500,
+  });
   cleanups.push(() => handle.detach());
   await store.acquireLock('k', 'another-process', 300);
 

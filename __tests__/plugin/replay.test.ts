@@ -42,7 +42,11 @@ describe('replay', () => {
       return JSON.stringify({ envelope: data });
     };
 
-    const response = await h.client.post('/events', { id: 7 }, { transformRequest: [wrap], headers: { 'content-type': 'application/json' } });
+    const response = await h.client.post(
+      '/events',
+      { id: 7 },
+      { transformRequest: [wrap], headers: { 'content-type': 'application/json' } },
+    );
 
     expect(response.status).toBe(200);
     expect(transforms).toBe(1);
@@ -56,7 +60,9 @@ describe('replay', () => {
     const error = await h.client.post('/upload', Readable.from(['chunk-1', 'chunk-2'])).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(UnreplayableRequestError);
-    expect((error as Error).message).toMatch(/request body is a stream that was consumed by the first send; send the request again with a new stream/);
+    expect((error as Error).message).toMatch(
+      /request body is a stream that was consumed by the first send; send the request again with a new stream/,
+    );
     expect(h.api.requests).toHaveLength(1);
     expect(h.api.requests[0]?.body).toBe('chunk-1chunk-2');
     await sleep(20);
@@ -85,7 +91,9 @@ describe('replay', () => {
       },
     });
 
-    const error = await h.client.post('/upload', body, { adapter: 'fetch', headers: { 'content-type': 'application/octet-stream' } }).catch((e: unknown) => e);
+    const error = await h.client
+      .post('/upload', body, { adapter: 'fetch', headers: { 'content-type': 'application/octet-stream' } })
+      .catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(UnreplayableRequestError);
     expect(h.api.requests).toHaveLength(1);
@@ -111,7 +119,9 @@ describe('replay', () => {
     };
     const h = await harness({ matchers: [slackLike] });
     h.api.handle((request) =>
-      h.authority.accepted.has(request.authorization?.slice(7) ?? '') ? { body: { ok: true } } : { status: 200, body: { ok: false, error: 'invalid_auth' } },
+      h.authority.accepted.has(request.authorization?.slice(7) ?? '')
+        ? { body: { ok: true } }
+        : { status: 200, body: { ok: false, error: 'invalid_auth' } },
     );
     await seedRejected(h);
 
@@ -175,6 +185,9 @@ describe('replay', () => {
     await h.client.get('/x');
 
     expect(seen).toHaveLength(2);
-    expect(h.api.requests.map((r) => r.authorization)).toEqual([bearer('revoked-access-token'), bearer([...h.authority.accepted][0] as string)]);
+    expect(h.api.requests.map((r) => r.authorization)).toEqual([
+      bearer('revoked-access-token'),
+      bearer([...h.authority.accepted][0] as string),
+    ]);
   });
 });

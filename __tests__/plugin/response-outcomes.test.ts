@@ -92,7 +92,9 @@ describe('a propagation verdict', () => {
     expect(tokenAgeMs).toBeGreaterThanOrEqual(0);
     expect(tokenAgeMs).toBeLessThan(elapsed + 1_000);
     expect(error).toBeInstanceOf(TokenPropagationError);
-    expect((error as Error).message).toBe('axios-token-flight: token version 1 for "default" was still not accepted after 1 propagation waits');
+    expect((error as Error).message).toBe(
+      'axios-token-flight: token version 1 for "default" was still not accepted after 1 propagation waits',
+    );
     const retryAfterMs = (error as TokenPropagationError).retryAfterMs as number;
     expect(retryAfterMs).toBeGreaterThan(5_000 - elapsed - 1_000);
     expect(retryAfterMs).toBeLessThanOrEqual(5_000);
@@ -103,7 +105,10 @@ describe('a propagation verdict', () => {
 
   it('retryAfterMs is the next backoff delay when that is longer than what is left of the window', async () => {
     const notYet: Matcher = (response) => (response.status === 401 ? 'propagation' : undefined);
-    const h = await harness({ matchers: [notYet], propagation: { maxWaits: 0, windowMs: 2_000, backoffMs: { initial: 60_000, max: 60_000 } } });
+    const h = await harness({
+      matchers: [notYet],
+      propagation: { maxWaits: 0, windowMs: 2_000, backoffMs: { initial: 60_000, max: 60_000 } },
+    });
     h.api.handle(() => ({ status: 401, body: {} }));
     await seedAccepted(h);
 
@@ -147,7 +152,12 @@ describe('matchers', () => {
   });
 
   it('a throwing anonymous matcher is named by its position, with the status it was classifying', async () => {
-    const matchers: Matcher[] = [() => undefined, () => { throw new Error('boom'); }];
+    const matchers: Matcher[] = [
+      () => undefined,
+      () => {
+        throw new Error('boom');
+      },
+    ];
     const h = await harness({ matchers });
     await seedAccepted(h);
 
@@ -166,7 +176,9 @@ describe('responses that are not ours', () => {
     const h = await harness();
     await seedAccepted(h);
 
-    const error = await h.client.get('/x', { tokenFlight: { skip: true }, headers: { Authorization: 'Basic dXNlcjpwdw==' } }).catch((e: unknown) => e);
+    const error = await h.client
+      .get('/x', { tokenFlight: { skip: true }, headers: { Authorization: 'Basic dXNlcjpwdw==' } })
+      .catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(AxiosError);
     expect((error as AxiosError).response?.status).toBe(401);

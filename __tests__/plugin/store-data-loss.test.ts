@@ -63,7 +63,10 @@ it("a refresh whose write fails because the store died keeps the new tokens and 
 
     const response = await first.get('/refresh-cannot-be-saved');
     expect(response.status).toBe(200); // the new token is used, not thrown away
-    expect(warnings).toContainEqual([{ key: 'default' }, 'axios-token-flight: refreshed, but the store failed; keeping the new tokens in-process until it answers']);
+    expect(warnings).toContainEqual([
+      { key: 'default' },
+      'axios-token-flight: refreshed, but the store failed; keeping the new tokens in-process until it answers',
+    ]);
     expect(JSON.stringify(warnings)).not.toContain((await handleFirst.getToken())?.accessToken);
 
     failWrites = false; // the store is back: the new token set is written back within a probe interval

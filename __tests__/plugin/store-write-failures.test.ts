@@ -155,7 +155,10 @@ describe('the durable copy', () => {
     const issuedAt = Date.now() - 60_000;
     const rows = new Map<string, unknown>([
       ['kept', { accessToken: 'at_kept', refreshToken: 'rt', version: 7, issuedAt, expiresAt: Date.now() + 3_600_000 }],
-      ['future', { accessToken: 'at_future', refreshToken: 'rt', version: 2, issuedAt: Date.now() + 3_600_000, expiresAt: Date.now() + 7_200_000 }],
+      [
+        'future',
+        { accessToken: 'at_future', refreshToken: 'rt', version: 2, issuedAt: Date.now() + 3_600_000, expiresAt: Date.now() + 7_200_000 },
+      ],
       ['plain', { accessToken: 'at_plain', refreshToken: 'rt', expiresIn: 3600, version: 0 }],
     ]);
     const handle = attach({ persist: table(rows) });

@@ -24,7 +24,11 @@ jest.setTimeout(30_000);
 
 const servers = useRedisAndProvider();
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const settle = (promise: Promise<unknown>): Promise<unknown> => promise.then((r) => r, (e: unknown) => e);
+const settle = (promise: Promise<unknown>): Promise<unknown> =>
+  promise.then(
+    (r) => r,
+    (e: unknown) => e,
+  );
 
 interface Process {
   readonly api: AxiosInstance;
@@ -43,7 +47,10 @@ function process(options: { persist?: TokenPersistence; notices?: boolean } = {}
     refresh: oauth2.refreshTokenGrant({ tokenUrl: servers.provider.tokenUrl, clientId: 'c', clientSecret: 's' }),
     ...(options.persist === undefined ? {} : { persist: options.persist }),
   });
-  servers.onCleanup(() => client.disconnect(), () => handle.detach());
+  servers.onCleanup(
+    () => client.disconnect(),
+    () => handle.detach(),
+  );
   return { api, handle, store };
 }
 
@@ -74,7 +81,6 @@ async function flushAll(): Promise<void> {
   await admin.call('FLUSHALL');
   admin.disconnect();
 }
-
 
 describe('deleteToken', () => {
   it('the deleting process fails at once, the others within a second of the notice; nothing writes the credential back', async () => {
@@ -190,7 +196,11 @@ it("deleteToken while the store is down rejects with a retryable StoreUnavailabl
     }
   }
   const store = new DownForDeletes();
-  const handle = attachTokenRefresh(axios.create({ baseURL: 'https://api.example.com' }), { store, onStoreError: 'local', refresh: async () => ({ accessToken: 'unused' }) });
+  const handle = attachTokenRefresh(axios.create({ baseURL: 'https://api.example.com' }), {
+    store,
+    onStoreError: 'local',
+    refresh: async () => ({ accessToken: 'unused' }),
+  });
   servers.onCleanup(() => handle.detach());
   await handle.setToken({ accessToken: 'at_0123456789', expiresIn: 3600 });
 

@@ -43,23 +43,34 @@ afterAll(async () => {
 
 const stores: Array<[string, () => ListingStore]> = [
   ['MemoryTokenStore', () => new MemoryTokenStore()],
-  ['RedisTokenStore', () => {
-    const client = createRedis(redis.port);
-    clients.push(client);
-    return new RedisTokenStore(client, { prefix: `list-${randomBytes(4).toString('hex')}` });
-  }],
-  ['RedisTokenStore with encryptionKey', () => {
-    const client = createRedis(redis.port);
-    clients.push(client);
-    return new RedisTokenStore(client, { prefix: `list-${randomBytes(4).toString('hex')}`, encryptionKey: ENCRYPTION_KEY });
-  }],
+  [
+    'RedisTokenStore',
+    () => {
+      const client = createRedis(redis.port);
+      clients.push(client);
+      return new RedisTokenStore(client, { prefix: `list-${randomBytes(4).toString('hex')}` });
+    },
+  ],
+  [
+    'RedisTokenStore with encryptionKey',
+    () => {
+      const client = createRedis(redis.port);
+      clients.push(client);
+      return new RedisTokenStore(client, { prefix: `list-${randomBytes(4).toString('hex')}`, encryptionKey: ENCRYPTION_KEY });
+    },
+  ],
 ];
 
 describe.each(stores)('%s.credentials()', (_, open) => {
   it('lists every credential with its version, expiry, refresh token, lock, failure and deletion — and no secret', async () => {
     const store = open();
     const written: TokenSet[] = [];
-    for (const [key, version, withRefresh] of [['tenant-a', 3, true], ['tenant-b', 1, false], ['tenant-c', 2, true], ['other', 1, true]] as const) {
+    for (const [key, version, withRefresh] of [
+      ['tenant-a', 3, true],
+      ['tenant-b', 1, false],
+      ['tenant-c', 2, true],
+      ['other', 1, true],
+    ] as const) {
       const set = token(version, 1_900_000_000_000 + version, withRefresh);
       written.push(set);
       await store.acquireLock(key, 'seed', 5_000);
@@ -68,14 +79,28 @@ describe.each(stores)('%s.credentials()', (_, open) => {
       await store.releaseLock(key, 'seed');
     }
     await store.acquireLock('tenant-a', 'refresher', 5_000);
-    await store.setRefreshFailure('tenant-b', { kind: 'reauthorize', version: 1, attempts: 1, until: 1_900_000_000_000, rememberUntil: Date.now() + 60_000 });
+    await store.setRefreshFailure('tenant-b', {
+      kind: 'reauthorize',
+      version: 1,
+      attempts: 1,
+      until: 1_900_000_000_000,
+      rememberUntil: Date.now() + 60_000,
+    });
     await store.delete('tenant-c', { version: 3, deletedAt: 2_000 });
 
     const listed = await collect(store.credentials({ match: 'tenant-*' }));
 
     expect(listed).toEqual([
       { key: 'tenant-a', version: 3, expiresAt: 1_900_000_000_003, hasRefreshToken: true, deleted: false, locked: true },
-      { key: 'tenant-b', version: 1, expiresAt: 1_900_000_000_001, hasRefreshToken: false, deleted: false, locked: false, failure: { kind: 'reauthorize', until: 1_900_000_000_000 } },
+      {
+        key: 'tenant-b',
+        version: 1,
+        expiresAt: 1_900_000_000_001,
+        hasRefreshToken: false,
+        deleted: false,
+        locked: false,
+        failure: { kind: 'reauthorize', until: 1_900_000_000_000 },
+      },
       { key: 'tenant-c', version: 3, hasRefreshToken: false, deleted: true, locked: false },
     ]);
     const text = JSON.stringify(listed);

@@ -11,7 +11,7 @@ import {
   oauth2,
   RedisTokenStore,
   StoreUnavailableError,
-  TokenFlightError,
+  type TokenFlightError,
   type TokenRefreshHandle,
   type TokenRefreshOptions,
 } from '../../lib';
@@ -34,7 +34,11 @@ function process_(options: Partial<TokenRefreshOptions> & { encryptionKey?: Buff
   const client = createRedis(servers.redis.port);
   client.on?.('error', () => undefined);
   const api = axios.create({ baseURL: servers.provider.url });
-  const store = new RedisTokenStore(client, { prefix: 'd', commandTimeoutMs: 300, ...(encryptionKey === undefined ? {} : { encryptionKey }) });
+  const store = new RedisTokenStore(client, {
+    prefix: 'd',
+    commandTimeoutMs: 300,
+    ...(encryptionKey === undefined ? {} : { encryptionKey }),
+  });
   // Without notices: as a process whose pub/sub connection has not come back yet.
   if (!notices) Object.defineProperty(store, 'subscribe', { value: undefined });
   const handle = attachTokenRefresh(api, {
@@ -44,11 +48,18 @@ function process_(options: Partial<TokenRefreshOptions> & { encryptionKey?: Buff
     refreshTimeoutMs: 1_500,
     ...plugin,
   });
-  servers.onCleanup(() => client.disconnect(), () => handle.detach());
+  servers.onCleanup(
+    () => client.disconnect(),
+    () => handle.detach(),
+  );
   return { api, handle, redis: client };
 }
 
-const settle = (promise: Promise<unknown>): Promise<unknown> => promise.then((r) => r, (e: unknown) => e);
+const settle = (promise: Promise<unknown>): Promise<unknown> =>
+  promise.then(
+    (r) => r,
+    (e: unknown) => e,
+  );
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('store outages are retryable, per key', () => {
@@ -142,7 +153,9 @@ describe('a process never presents a refresh token older than the newest it has 
     const [a, b] = await Promise.all([first, second]);
     expect(servers.provider.stats.reuseDetections).toBe(0);
     expect(servers.provider.stats.refreshes).toBe(1);
-    expect([a, b].map((r) => (axios.isAxiosError(r) ? r.response?.status : (r as { status?: number }).status ?? (r as Error).name))).toEqual([200, 200]);
+    expect(
+      [a, b].map((r) => (axios.isAxiosError(r) ? r.response?.status : ((r as { status?: number }).status ?? (r as Error).name))),
+    ).toEqual([200, 200]);
     expect((await other.handle.getToken()).version).toBe(2);
   });
 
@@ -177,7 +190,11 @@ describe('a process never presents a refresh token older than the newest it has 
     await servers.redis.kill(); // the refresher's write fails: it keeps version 2 in-process (degraded)
     expect(((await inFlight) as { status?: number }).status).toBe(200);
     await servers.redis.start(); // empty
-    for (let ok = false; !ok; ) ok = await other.redis.call('PING').then(() => true, async () => (await sleep(50), false)); // its connection is back
+    for (let ok = false; !ok; )
+      ok = await other.redis.call('PING').then(
+        () => true,
+        async () => (await sleep(50), false),
+      ); // its connection is back
 
     // other: puts its version 1 back and holds the lock through the grace; the refresher's write-back
     // (its recovery probe runs every second) finds the lock taken and must still put version 2 back.

@@ -46,7 +46,10 @@ function processOn(prefix: string, wrap: (store: RedisTokenStore) => TokenStore 
     refreshTimeoutMs: LOCK_TTL_MS - 50,
     onStoreError: 'fail',
   });
-  cleanups.push(() => handle.detach(), () => redis.disconnect());
+  cleanups.push(
+    () => handle.detach(),
+    () => redis.disconnect(),
+  );
   return { client, handle };
 }
 

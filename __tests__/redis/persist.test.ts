@@ -23,7 +23,11 @@ jest.setTimeout(30_000);
 const servers = useRedisAndProvider();
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const settle = (promise: Promise<unknown>): Promise<unknown> => promise.then((r) => r, (e: unknown) => e);
+const settle = (promise: Promise<unknown>): Promise<unknown> =>
+  promise.then(
+    (r) => r,
+    (e: unknown) => e,
+  );
 
 /** A credentials table: one row per key, as `save` wrote it (JSON), with latency and scripted failures. */
 class CredentialsTable implements TokenPersistence {
@@ -73,7 +77,10 @@ function worker(table: CredentialsTable): { api: AxiosInstance; handle: TokenRef
     lockTtlMs: 3_000,
     refreshTimeoutMs: 1_500,
   });
-  servers.onCleanup(() => client.disconnect(), () => handle.detach());
+  servers.onCleanup(
+    () => client.disconnect(),
+    () => handle.detach(),
+  );
   return { api, handle, store };
 }
 
@@ -249,7 +256,10 @@ describe('a persist that is not promise-shaped', () => {
 
     expect(seeded.version).toBe(1);
     expect(response.status).toBe(200);
-    expect(failed.map(({ key, version }) => [key, version])).toEqual([['default', 1], ['default', 2]]);
+    expect(failed.map(({ key, version }) => [key, version])).toEqual([
+      ['default', 1],
+      ['default', 2],
+    ]);
     expect(table.saved).toContain(2);
   });
 

@@ -36,7 +36,10 @@ function attach(options: { onStoreError?: 'local' | 'fail' } = {}) {
   const events: string[] = [];
   handle.events.on('store-degraded', () => events.push('degraded'));
   handle.events.on('store-recovered', () => events.push('recovered'));
-  cleanups.push(() => handle.detach(), () => redis.disconnect());
+  cleanups.push(
+    () => handle.detach(),
+    () => redis.disconnect(),
+  );
   return { client, handle, store, redis, events };
 }
 
@@ -46,7 +49,6 @@ async function commandsProcessed(port: number): Promise<number> {
   await probe.quit();
   return Number(/total_commands_processed:(\d+)/.exec(info)?.[1]);
 }
-
 
 describe(`the plugin on Redis (${matrixLabel})`, () => {
   it('hot path: 200 requests with a valid token make fewer than 0.1 Redis commands per request', async () => {
@@ -62,7 +64,7 @@ describe(`the plugin on Redis (${matrixLabel})`, () => {
     expect(api.requests).toHaveLength(201);
   });
 
-  it('a process learns of another process\'s refresh through the change notice, without being rejected first', async () => {
+  it("a process learns of another process's refresh through the change notice, without being rejected first", async () => {
     const first = attach();
     const second = attach();
     await first.client.get('/warm');
@@ -78,7 +80,7 @@ describe(`the plugin on Redis (${matrixLabel})`, () => {
     expect(authority.refreshCount).toBe(2); // the initial one and the one after invalidate
   });
 
-  it("Redis killed mid-run: requests keep succeeding (store-degraded); restarted: store-recovered and the newer token is written back", async () => {
+  it('Redis killed mid-run: requests keep succeeding (store-degraded); restarted: store-recovered and the newer token is written back', async () => {
     const { client, store, events } = attach();
     await client.get('/warm');
 
@@ -142,4 +144,3 @@ describe(`the plugin on Redis (${matrixLabel})`, () => {
     expect(code).toBe(0);
   });
 });
-

@@ -98,7 +98,9 @@ describe(`RedisTokenStore (${matrixLabel})`, () => {
       await expect(new RedisTokenStore(client, { prefix: 'tamper', encryptionKey: randomBytes(32) }).get('k')).rejects.toThrow(
         /could not be decrypted: wrong encryptionKey, or the value or its version was tampered with/,
       );
-      await expect(new RedisTokenStore(client, { prefix: 'tamper' }).get('k')).rejects.toThrow(/is encrypted, but the store has no encryptionKey/);
+      await expect(new RedisTokenStore(client, { prefix: 'tamper' }).get('k')).rejects.toThrow(
+        /is encrypted, but the store has no encryptionKey/,
+      );
 
       const stored = String(await client.call('HGET', 'tamper:{k}:token', 'd'));
       const flipped = Buffer.from(stored.slice(3), 'base64');
@@ -115,7 +117,9 @@ describe(`RedisTokenStore (${matrixLabel})`, () => {
       // with or without encryption.
       await write(store, 'versioned');
       await client.call('HSET', 'tamper:{versioned}:token', 'v', '999');
-      await expect(store.get('versioned')).rejects.toThrow(/could not be decrypted: wrong encryptionKey, or the value or its version was tampered with/);
+      await expect(store.get('versioned')).rejects.toThrow(
+        /could not be decrypted: wrong encryptionKey, or the value or its version was tampered with/,
+      );
       const plain = new RedisTokenStore(client, { prefix: 'plain' });
       await write(plain, 'versioned');
       await client.call('HSET', 'plain:{versioned}:token', 'v', '999');
@@ -145,19 +149,30 @@ describe(`RedisTokenStore (${matrixLabel})`, () => {
 const token = (version: number): TokenSet => ({ accessToken: `at-${version}`, version, issuedAt: Date.now(), extra: {} });
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-
 describe('refresh-failure records', () => {
   const store = (): RedisTokenStore => new RedisTokenStore(client, { prefix: 'fail' });
 
-  it('live in `${prefix}:{key}:failure` with a TTL of rememberUntil', async () => {
-    await store().setRefreshFailure('k1', { kind: 'backoff', version: 1, attempts: 2, until: Date.now() + 1_000, rememberUntil: Date.now() + 30_000 });
+  it('live in `<prefix>:{key}:failure` with a TTL of rememberUntil', async () => {
+    await store().setRefreshFailure('k1', {
+      kind: 'backoff',
+      version: 1,
+      attempts: 2,
+      until: Date.now() + 1_000,
+      rememberUntil: Date.now() + 30_000,
+    });
     const ttl = Number(await raw.call('PTTL', 'fail:{k1}:failure'));
     expect(ttl).toBeGreaterThan(25_000);
     expect(ttl).toBeLessThanOrEqual(30_000);
   });
 
   it('a record already past rememberUntil is written with the smallest TTL, not refused by Redis', async () => {
-    await store().setRefreshFailure('k2', { kind: 'backoff', version: 1, attempts: 2, until: Date.now() - 5_000, rememberUntil: Date.now() - 1_000 });
+    await store().setRefreshFailure('k2', {
+      kind: 'backoff',
+      version: 1,
+      attempts: 2,
+      until: Date.now() - 5_000,
+      rememberUntil: Date.now() - 1_000,
+    });
     await sleep(20);
     expect(await store().getRefreshFailure('k2')).toBeNull();
   });
@@ -240,7 +255,7 @@ describe('change notices', () => {
 
     leaveFirst();
     await raw.call('PUBLISH', 'subs:token-written', JSON.stringify({ key: 'k', version: 1 }));
-    await until(() => second.length > 0, 'the second listener\'s notice', 2_000);
+    await until(() => second.length > 0, "the second listener's notice", 2_000);
     expect([first, second]).toEqual([[], [1]]);
     expect(await subscribers()).toBe(1);
 

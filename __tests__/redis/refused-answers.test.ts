@@ -5,7 +5,15 @@
  * The fake provider here rotates and detects reuse as Auth0 / Okta do.
  */
 import axios, { type AxiosInstance } from 'axios';
-import { attachTokenRefresh, MemoryTokenStore, oauth2, RedisTokenStore, RefreshFailedError, type TokenRefreshHandle, type TokenStore } from '../../lib';
+import {
+  attachTokenRefresh,
+  MemoryTokenStore,
+  oauth2,
+  RedisTokenStore,
+  RefreshFailedError,
+  type TokenRefreshHandle,
+  type TokenStore,
+} from '../../lib';
 import { createRedis } from '../helpers/redis-client';
 import { useRedisAndProvider } from '../helpers/redis-and-provider';
 

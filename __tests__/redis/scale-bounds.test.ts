@@ -48,7 +48,9 @@ afterEach(async () => {
   await api.close();
 });
 
-function attachPerTenant(options: Partial<Parameters<typeof attachTokenRefresh>[1]> & { refresh: (ctx: RefreshContext) => Promise<TokenInput> }) {
+function attachPerTenant(
+  options: Partial<Parameters<typeof attachTokenRefresh>[1]> & { refresh: (ctx: RefreshContext) => Promise<TokenInput> },
+) {
   const instance = axios.create({ baseURL: api.url });
   const handle = attachTokenRefresh(instance, { key: (config) => String(config.headers.get('X-Tenant')), ...options });
   handles.push(handle);
@@ -57,8 +59,13 @@ function attachPerTenant(options: Partial<Parameters<typeof attachTokenRefresh>[
 }
 
 async function seed(store: MemoryTokenStore, tenants: number, expiresIn = 3600): Promise<void> {
-  const seeder = attachTokenRefresh(axios.create({ baseURL: api.url }), { store, refresh: async () => ({ accessToken: 'unused' }), maxCachedTokens: 1 });
-  for (let i = 0; i < tenants; i++) await seeder.setToken({ accessToken: `at-tenant-${i}`, refreshToken: `rt-${i}`, expiresIn }, `tenant-${i}`);
+  const seeder = attachTokenRefresh(axios.create({ baseURL: api.url }), {
+    store,
+    refresh: async () => ({ accessToken: 'unused' }),
+    maxCachedTokens: 1,
+  });
+  for (let i = 0; i < tenants; i++)
+    await seeder.setToken({ accessToken: `at-tenant-${i}`, refreshToken: `rt-${i}`, expiresIn }, `tenant-${i}`);
   seeder.detach();
 }
 
@@ -116,9 +123,12 @@ describe('maxCachedTokens', () => {
   });
 
   it.each([0, -1, 1.5, '10', Number.NaN])('refuses maxCachedTokens %p at attach time', (value) => {
-    expect(() => attachTokenRefresh(axios.create({ baseURL: 'https://api.example.com' }), { refresh: async () => ({ accessToken: 'x' }), maxCachedTokens: value as number })).toThrow(
-      /`maxCachedTokens` must be a positive integer/,
-    );
+    expect(() =>
+      attachTokenRefresh(axios.create({ baseURL: 'https://api.example.com' }), {
+        refresh: async () => ({ accessToken: 'x' }),
+        maxCachedTokens: value as number,
+      }),
+    ).toThrow(/`maxCachedTokens` must be a positive integer/);
   });
 });
 
@@ -156,12 +166,19 @@ describe('maxConcurrentRefreshes', () => {
     const store = new MemoryTokenStore();
     const grant = oauth2.refreshTokenGrant({ tokenUrl: provider.tokenUrl, clientId: 'app' });
     const instance = axios.create({ baseURL: provider.url });
-    const handle = attachTokenRefresh(instance, { store, key: (config) => String(config.headers.get('X-Tenant')), refresh: grant, maxConcurrentRefreshes: 3 });
+    const handle = attachTokenRefresh(instance, {
+      store,
+      key: (config) => String(config.headers.get('X-Tenant')),
+      refresh: grant,
+      maxConcurrentRefreshes: 3,
+    });
     handles.push(handle);
     for (let i = 0; i < 30; i++) await handle.setToken(provider.authorize(), `tenant-${i}`);
     provider.revokeAccessTokens();
 
-    const responses = await Promise.all(Array.from({ length: 30 }, (_, i) => instance.get('/me', { headers: { 'X-Tenant': `tenant-${i}` } })));
+    const responses = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => instance.get('/me', { headers: { 'X-Tenant': `tenant-${i}` } })),
+    );
 
     expect(responses.every((r) => r.status === 200)).toBe(true);
     expect(provider.stats.refreshes).toBe(30);
@@ -268,7 +285,9 @@ describe('RedisTokenStore ttlMs', () => {
     const client = createRedis(redis.port);
     try {
       const expiring = new RedisTokenStore(client, { prefix: 'ttl', ttlMs: 60_000 });
-      expect(() => attachTokenRefresh(axios.create({ baseURL: api.url }), { store: expiring, refresh: async () => ({ accessToken: 'x' }) })).toThrow(/needs option `persist`/);
+      expect(() =>
+        attachTokenRefresh(axios.create({ baseURL: api.url }), { store: expiring, refresh: async () => ({ accessToken: 'x' }) }),
+      ).toThrow(/needs option `persist`/);
 
       const saved = new Map<string, TokenSet>();
       const handle = attachTokenRefresh(axios.create({ baseURL: api.url }), {
@@ -288,7 +307,10 @@ describe('RedisTokenStore ttlMs', () => {
       expect(afterRefresh).toBeGreaterThan(50_000);
 
       // Without ttlMs, entries never expire.
-      const plain = attachTokenRefresh(axios.create({ baseURL: api.url }), { store: new RedisTokenStore(client, { prefix: 'plain' }), refresh: async () => ({ accessToken: 'x' }) });
+      const plain = attachTokenRefresh(axios.create({ baseURL: api.url }), {
+        store: new RedisTokenStore(client, { prefix: 'plain' }),
+        refresh: async () => ({ accessToken: 'x' }),
+      });
       handles.push(plain);
       await plain.setToken({ accessToken: 'seeded', refreshToken: 'rt' });
       expect(Number(await client.call('PTTL', 'plain:{default}:token'))).toBe(-1);
@@ -306,7 +328,10 @@ describe('RedisTokenStore ttlMs', () => {
       const options = {
         store: new RedisTokenStore(client, { prefix: 'ttl-load', ttlMs: 1_000 }),
         refresh: async () => ((refreshes += 1), { accessToken: 'refreshed' }),
-        persist: { load: async (key: string) => saved.get(key) ?? null, save: async (key: string, token: TokenSet) => void saved.set(key, token) },
+        persist: {
+          load: async (key: string) => saved.get(key) ?? null,
+          save: async (key: string, token: TokenSet) => void saved.set(key, token),
+        },
       };
       const writer = attachTokenRefresh(axios.create({ baseURL: api.url }), options);
       await writer.setToken({ accessToken: 'kept-in-db', refreshToken: 'rt', expiresIn: 3600 });
@@ -328,6 +353,8 @@ describe('RedisTokenStore ttlMs', () => {
   });
 
   it.each([0, 999, 1.5, 'x'])('refuses ttlMs %p', (ttlMs) => {
-    expect(() => new RedisTokenStore({ call: async () => null, duplicate: () => ({}) as never }, { ttlMs: ttlMs as number })).toThrow(/`ttlMs` must be/);
+    expect(() => new RedisTokenStore({ call: async () => null, duplicate: () => ({}) as never }, { ttlMs: ttlMs as number })).toThrow(
+      /`ttlMs` must be/,
+    );
   });
 });

@@ -49,7 +49,10 @@ describe('TokenSet.extra', () => {
 
     expect(token.version).toBe(3);
     expect(token.extra).toEqual({ instance_url: 'https://acme.my.salesforce.com', scope: 'api refresh_token', id_token: ID_TOKEN });
-    expect(seen.map((current) => current?.extra['instance_url'])).toEqual(['https://acme.my.salesforce.com', 'https://acme.my.salesforce.com']);
+    expect(seen.map((current) => current?.extra['instance_url'])).toEqual([
+      'https://acme.my.salesforce.com',
+      'https://acme.my.salesforce.com',
+    ]);
     expect(Object.isFrozen(token.extra)).toBe(true);
   });
 
@@ -72,7 +75,9 @@ describe('TokenSet.extra', () => {
   });
 
   it('is `{}` when there are none', async () => {
-    const handle = attachTokenRefresh(axios.create({ baseURL: 'https://api.example.com' }), { refresh: async () => ({ accessToken: 'x' }) });
+    const handle = attachTokenRefresh(axios.create({ baseURL: 'https://api.example.com' }), {
+      refresh: async () => ({ accessToken: 'x' }),
+    });
     cleanups.push(() => handle.detach());
 
     expect((await handle.setToken({ accessToken: 'seed' })).extra).toEqual({});
@@ -81,7 +86,14 @@ describe('TokenSet.extra', () => {
   it.each([
     ['an array', ['x']],
     ['a string', 'instance_url'],
-    ['a cycle', (() => { const cyclic: Record<string, unknown> = {}; cyclic['self'] = cyclic; return cyclic; })()],
+    [
+      'a cycle',
+      (() => {
+        const cyclic: Record<string, unknown> = {};
+        cyclic['self'] = cyclic;
+        return cyclic;
+      })(),
+    ],
     ['a BigInt', { n: BigInt(1) }],
     ['over 64 KiB', { blob: 'x'.repeat(64 * 1024) }],
   ])('refuses extra that is %s: TypeError from setToken, RefreshFailedError from a refresh', async (_what, extra) => {
@@ -115,9 +127,16 @@ describe('TokenSet.extra in Redis', () => {
       store: new RedisTokenStore(readerClient, { prefix, encryptionKey }),
       refresh: async () => ({ accessToken: 'unused' }),
     });
-    cleanups.push(() => writer.detach(), () => reader.detach());
+    cleanups.push(
+      () => writer.detach(),
+      () => reader.detach(),
+    );
 
-    await writer.setToken({ accessToken: 'at-1', expiresIn: 3600, extra: { instance_url: 'https://acme.my.salesforce.com', id_token: ID_TOKEN } });
+    await writer.setToken({
+      accessToken: 'at-1',
+      expiresIn: 3600,
+      extra: { instance_url: 'https://acme.my.salesforce.com', id_token: ID_TOKEN },
+    });
 
     expect((await reader.getToken()).extra).toEqual({ instance_url: 'https://acme.my.salesforce.com', id_token: ID_TOKEN });
     const raw = JSON.stringify(await rawClient.call('HGETALL', `${prefix}:{default}:token`));
@@ -175,7 +194,12 @@ describe('recipes (docs/providers.md)', () => {
   });
 
   it('Shopify: the bare token goes in X-Shopify-Access-Token; a rejection is refreshed and replayed', async () => {
-    const { client, handle } = shopifyAdmin({ shopUrl: `${provider.url}/shopify`, store: new MemoryTokenStore(), tokenUrl: provider.tokenUrl, clientId: 'app' });
+    const { client, handle } = shopifyAdmin({
+      shopUrl: `${provider.url}/shopify`,
+      store: new MemoryTokenStore(),
+      tokenUrl: provider.tokenUrl,
+      clientId: 'app',
+    });
     cleanups.push(() => handle.detach());
     await handle.setToken(provider.authorize());
     provider.revokeAccessTokens();

@@ -41,7 +41,11 @@ async function api(status = 200): Promise<TestApi> {
   return server;
 }
 
-const settle = (promise: Promise<unknown>): Promise<unknown> => promise.then((r) => r, (e: unknown) => e);
+const settle = (promise: Promise<unknown>): Promise<unknown> =>
+  promise.then(
+    (r) => r,
+    (e: unknown) => e,
+  );
 
 describe(`inject (axios ${axios.VERSION})`, () => {
   it('writes the bare token into the named header, and no Authorization', async () => {
@@ -103,7 +107,10 @@ describe(`inject (axios ${axios.VERSION})`, () => {
       config.headers.set(HEADER, `${String(config.headers.get(HEADER))}.${signature}`);
       return config;
     });
-    const handle = attachTokenRefresh(instance, { refresh: async () => ({ accessToken: ACCESS_TOKEN }), inject: { header: HEADER, scheme: null } });
+    const handle = attachTokenRefresh(instance, {
+      refresh: async () => ({ accessToken: ACCESS_TOKEN }),
+      inject: { header: HEADER, scheme: null },
+    });
     handles.push(handle);
     await handle.setToken({ accessToken: ACCESS_TOKEN, expiresIn: 3600 });
 
@@ -151,17 +158,24 @@ describe(`inject through redirects (axios ${axios.VERSION})`, () => {
   });
   const tokenSeenBy = (host: string): boolean => hosts.to(host).some((r) => JSON.stringify(r.headers).includes(ACCESS_TOKEN));
 
-  it.each(['/to-subdomain', '/to-other-domain'])('http adapter: %s does not carry the custom header (follow-redirects keeps it)', async (path) => {
-    const client = await attached(hosts.origin('api.test'), { header: HEADER, scheme: null }, { lookup: testLookup } as CreateAxiosDefaults);
+  it.each(['/to-subdomain', '/to-other-domain'])(
+    'http adapter: %s does not carry the custom header (follow-redirects keeps it)',
+    async (path) => {
+      const client = await attached(hosts.origin('api.test'), { header: HEADER, scheme: null }, {
+        lookup: testLookup,
+      } as CreateAxiosDefaults);
 
-    await settle(client.get(path));
+      await settle(client.get(path));
 
-    expect(hosts.requests).toHaveLength(2);
-    expect(tokenSeenBy('evil.api.test') || tokenSeenBy('evil.test')).toBe(false);
-  });
+      expect(hosts.requests).toHaveLength(2);
+      expect(tokenSeenBy('evil.api.test') || tokenSeenBy('evil.test')).toBe(false);
+    },
+  );
 
   it('http adapter: a redirect within the allowed origin keeps it', async () => {
-    const client = await attached(hosts.origin('api.test'), { header: HEADER, scheme: null }, { lookup: testLookup } as CreateAxiosDefaults);
+    const client = await attached(hosts.origin('api.test'), { header: HEADER, scheme: null }, {
+      lookup: testLookup,
+    } as CreateAxiosDefaults);
 
     const response = await client.get('/to-same-origin');
 
@@ -170,7 +184,9 @@ describe(`inject through redirects (axios ${axios.VERSION})`, () => {
   });
 
   it("http adapter: the caller's own headers follow a redirect to another origin; only the token is removed", async () => {
-    const client = await attached(hosts.origin('api.test'), { header: HEADER, scheme: null }, { lookup: testLookup } as CreateAxiosDefaults);
+    const client = await attached(hosts.origin('api.test'), { header: HEADER, scheme: null }, {
+      lookup: testLookup,
+    } as CreateAxiosDefaults);
 
     await settle(client.get('/to-other-domain', { headers: { 'X-Trace': 'trace-1' } }));
 
@@ -178,41 +194,56 @@ describe(`inject through redirects (axios ${axios.VERSION})`, () => {
   });
 
   it("http adapter: a value of the caller's own under that header name is theirs to send anywhere (only the plugin's tokens are removed)", async () => {
-    const client = await attached(hosts.origin('api.test'), { header: HEADER, scheme: null }, { lookup: testLookup } as CreateAxiosDefaults);
+    const client = await attached(hosts.origin('api.test'), { header: HEADER, scheme: null }, {
+      lookup: testLookup,
+    } as CreateAxiosDefaults);
 
     await settle(client.get('/to-other-domain', { headers: { [HEADER]: 'callers-own-value' }, tokenFlight: { skip: true } }));
 
     expect(hosts.to('evil.test').map((r) => r.headers['x-shopify-access-token'])).toEqual(['callers-own-value']);
   });
 
-  (hasFetchAdapter ? it : it.skip)('fetch adapter: the redirect is not followed (fetch would carry the header anywhere); the 3xx is the answer', async () => {
-    const client = await attached(`http://127.0.0.1:${hosts.port}`, { header: HEADER, scheme: null }, { adapter: 'fetch' } as CreateAxiosDefaults);
+  (hasFetchAdapter ? it : it.skip)(
+    'fetch adapter: the redirect is not followed (fetch would carry the header anywhere); the 3xx is the answer',
+    async () => {
+      const client = await attached(`http://127.0.0.1:${hosts.port}`, { header: HEADER, scheme: null }, {
+        adapter: 'fetch',
+      } as CreateAxiosDefaults);
 
-    const result = await settle(client.get('/to-localhost', { validateStatus: () => true }));
+      const result = await settle(client.get('/to-localhost', { validateStatus: () => true }));
 
-    expect(hosts.to('localhost')).toHaveLength(0);
-    expect(tokenSeenBy('localhost')).toBe(false);
-    expect((result as { status?: number }).status).toBe(302);
-  });
+      expect(hosts.to('localhost')).toHaveLength(0);
+      expect(tokenSeenBy('localhost')).toBe(false);
+      expect((result as { status?: number }).status).toBe(302);
+    },
+  );
 
-  (hasFetchAdapter ? it : it.skip)("fetch adapter named first in a list (['fetch', 'http']): the redirect is not followed either", async () => {
-    const client = await attached(`http://127.0.0.1:${hosts.port}`, { header: HEADER, scheme: null }, { adapter: ['fetch', 'http'] } as CreateAxiosDefaults);
+  (hasFetchAdapter ? it : it.skip)(
+    "fetch adapter named first in a list (['fetch', 'http']): the redirect is not followed either",
+    async () => {
+      const client = await attached(`http://127.0.0.1:${hosts.port}`, { header: HEADER, scheme: null }, {
+        adapter: ['fetch', 'http'],
+      } as CreateAxiosDefaults);
 
-    const result = await settle(client.get('/to-localhost', { validateStatus: () => true }));
+      const result = await settle(client.get('/to-localhost', { validateStatus: () => true }));
 
-    expect(hosts.to('localhost')).toHaveLength(0);
-    expect((result as { status?: number }).status).toBe(302);
-  });
+      expect(hosts.to('localhost')).toHaveLength(0);
+      expect((result as { status?: number }).status).toBe(302);
+    },
+  );
 
-  (hasFetchAdapter ? it : it.skip)('fetch adapter with Authorization: redirects are still followed (fetch drops Authorization itself)', async () => {
-    const instance = axios.create({ baseURL: `http://127.0.0.1:${hosts.port}`, adapter: 'fetch' } as CreateAxiosDefaults);
-    const handle = attachTokenRefresh(instance, { refresh: async () => ({ accessToken: ACCESS_TOKEN }) });
-    handles.push(handle);
-    await handle.setToken({ accessToken: ACCESS_TOKEN, expiresIn: 3600 });
+  (hasFetchAdapter ? it : it.skip)(
+    'fetch adapter with Authorization: redirects are still followed (fetch drops Authorization itself)',
+    async () => {
+      const instance = axios.create({ baseURL: `http://127.0.0.1:${hosts.port}`, adapter: 'fetch' } as CreateAxiosDefaults);
+      const handle = attachTokenRefresh(instance, { refresh: async () => ({ accessToken: ACCESS_TOKEN }) });
+      handles.push(handle);
+      await handle.setToken({ accessToken: ACCESS_TOKEN, expiresIn: 3600 });
 
-    await settle(instance.get('/to-localhost'));
+      await settle(instance.get('/to-localhost'));
 
-    expect(hosts.to('localhost').length).toBeGreaterThanOrEqual(1);
-    expect(tokenSeenBy('localhost')).toBe(false);
-  });
+      expect(hosts.to('localhost').length).toBeGreaterThanOrEqual(1);
+      expect(tokenSeenBy('localhost')).toBe(false);
+    },
+  );
 });

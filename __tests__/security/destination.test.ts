@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import axios, { type AxiosInstance, type AxiosResponse, type CreateAxiosDefaults } from 'axios';
 import fc from 'fast-check';
-import { attachTokenRefresh, type TokenRefreshHandle, type TokenRefreshOptions } from '../../lib';
+import type { TokenRefreshHandle, TokenRefreshOptions } from '../../lib';
 import { isAbsoluteUrl } from '../../lib/interceptors/destination';
 import { startVirtualHosts, testLookup, type VirtualHosts } from '../helpers/virtual-hosts';
 import { attachSeeded } from '../helpers/seeded';
@@ -43,10 +43,16 @@ async function attached(
 
 /** Requests that carried the token to a host other than api.test. */
 function leaks(): string[] {
-  return hosts.requests.filter((r) => r.host !== 'api.test' && JSON.stringify(r.headers).includes(ACCESS_TOKEN)).map((r) => `${r.host}${r.path}`);
+  return hosts.requests
+    .filter((r) => r.host !== 'api.test' && JSON.stringify(r.headers).includes(ACCESS_TOKEN))
+    .map((r) => `${r.host}${r.path}`);
 }
 
-const settle = (promise: Promise<unknown>): Promise<unknown> => promise.then((r) => r, (e: unknown) => e);
+const settle = (promise: Promise<unknown>): Promise<unknown> =>
+  promise.then(
+    (r) => r,
+    (e: unknown) => e,
+  );
 
 describe(`the token reaches allowed origins only (axios ${axios.VERSION})`, () => {
   it('sends it to the allowed origin, as before', async () => {
@@ -72,7 +78,10 @@ describe(`the token reaches allowed origins only (axios ${axios.VERSION})`, () =
     ['a per-request baseURL', (api: AxiosInstance) => api.get('/x', { baseURL: hosts.origin('evil.test') })],
     ['a URL object', (api: AxiosInstance) => api.request({ url: new URL(`${hosts.origin('evil.test')}/x`) as unknown as string })],
     ['a protocol-relative URL', (api: AxiosInstance) => api.get(`//evil.test:${hosts.port}/x`)],
-    ['userinfo that looks like the allowed host', (api: AxiosInstance) => api.get(`http://api.test:${hosts.port}@evil.test:${hosts.port}/x`)],
+    [
+      'userinfo that looks like the allowed host',
+      (api: AxiosInstance) => api.get(`http://api.test:${hosts.port}@evil.test:${hosts.port}/x`),
+    ],
     ['an allowed host name as a subdomain of evil', (api: AxiosInstance) => api.get(`http://api.test.evil.test:${hosts.port}/x`)],
   ])('withholds it from %s', async (_case, send) => {
     const api = await attached();
@@ -232,7 +241,9 @@ describe(`the token reaches allowed origins only (axios ${axios.VERSION})`, () =
       await settle(api.get('/me'));
 
       expect(leaks()).toEqual([]);
-      expect(warnings).toEqual([[{ key: 'crm' }, 'axios-token-flight: withheld the token: the request was pointed at another origin after it was injected']]);
+      expect(warnings).toEqual([
+        [{ key: 'crm' }, 'axios-token-flight: withheld the token: the request was pointed at another origin after it was injected'],
+      ]);
     });
 
     it('a transformRequest that rewrites the URL cannot carry the token either', async () => {
@@ -258,7 +269,10 @@ describe(`the token reaches allowed origins only (axios ${axios.VERSION})`, () =
 it("decides whether a URL is absolute exactly as axios' own test does", () => {
   const axiosTest = (url: string) => /^([a-z][a-z\d+\-.]*:)?\/\//i.test(url);
   const urlish = fc.stringMatching(/^[a-zA-Z0-9+\-.:/@?#\\ ]{0,12}$/);
-  fc.assert(fc.property(urlish, (url) => isAbsoluteUrl(url) === axiosTest(url)), { numRuns: 20_000 });
+  fc.assert(
+    fc.property(urlish, (url) => isAbsoluteUrl(url) === axiosTest(url)),
+    { numRuns: 20_000 },
+  );
   // Every string of up to three characters from the ones at the edges of each character class,
   // with each ending that matters: exhaustive where random strings rarely reach (`a0://x`, `Z://x`).
   const edges = ['/', '0', '9', ':', '@', 'A', 'Z', '[', '`', 'a', 'z', '{', '+', '-', '.', ',', '*'];
@@ -267,9 +281,28 @@ it("decides whether a URL is absolute exactly as axios' own test does", () => {
     layer = layer.flatMap((prefix) => edges.map((c) => prefix + c));
     prefixes = prefixes.concat(layer);
   }
-  const disagreements = prefixes.flatMap((prefix) => ['', '//', '//x', ':', '://x', '/x'].map((end) => prefix + end)).filter((url) => isAbsoluteUrl(url) !== axiosTest(url));
+  const disagreements = prefixes
+    .flatMap((prefix) => ['', '//', '//x', ':', '://x', '/x'].map((end) => prefix + end))
+    .filter((url) => isAbsoluteUrl(url) !== axiosTest(url));
   expect(disagreements).toEqual([]);
-  for (const url of ['', '/', '//', '///x', 'http://x', 'HTTP://x', 'a+b-c.d://x', '1http://x', 'http:/x', 'http:x', ':/', '://x', 'h://', 'x:', '/path', 'path']) {
+  for (const url of [
+    '',
+    '/',
+    '//',
+    '///x',
+    'http://x',
+    'HTTP://x',
+    'a+b-c.d://x',
+    '1http://x',
+    'http:/x',
+    'http:x',
+    ':/',
+    '://x',
+    'h://',
+    'x:',
+    '/path',
+    'path',
+  ]) {
     expect([url, isAbsoluteUrl(url)]).toEqual([url, axiosTest(url)]);
   }
 });

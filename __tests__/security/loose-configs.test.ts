@@ -27,7 +27,9 @@ beforeEach(async () => {
     if (request.path.endsWith('/to-evil')) return to('evil.test');
     const presented = request.headers['x-api-token'] ?? request.headers.authorization;
     return request.host === 'api.test' || request.host === '127.0.0.1'
-      ? presented === ACCESS_TOKEN || presented === `Bearer ${ACCESS_TOKEN}` ? { body: { ok: true } } : { status: 401 }
+      ? presented === ACCESS_TOKEN || presented === `Bearer ${ACCESS_TOKEN}`
+        ? { body: { ok: true } }
+        : { status: 401 }
       : { status: 401 };
   });
 });
@@ -50,10 +52,16 @@ async function attached(
 
 /** Requests that carried the token to a host that is not the API. */
 function leaks(apiHost = 'api.test'): string[] {
-  return hosts.requests.filter((r) => r.host !== apiHost && JSON.stringify(r.headers).includes(ACCESS_TOKEN)).map((r) => `${r.host}${r.path}`);
+  return hosts.requests
+    .filter((r) => r.host !== apiHost && JSON.stringify(r.headers).includes(ACCESS_TOKEN))
+    .map((r) => `${r.host}${r.path}`);
 }
 
-const settle = (promise: Promise<unknown>): Promise<unknown> => promise.then((r) => r, (e: unknown) => e);
+const settle = (promise: Promise<unknown>): Promise<unknown> =>
+  promise.then(
+    (r) => r,
+    (e: unknown) => e,
+  );
 
 describe(`ambiguous destinations (axios ${axios.VERSION})`, () => {
   it.each([
@@ -111,20 +119,27 @@ describe(`a custom header never follows a cross-origin redirect, however fetch i
     ["['xhr', 'fetch'] (no XMLHttpRequest on Node)", () => ['xhr', 'fetch']],
     ['the adapter function itself', () => axios.getAdapter('fetch')],
   ];
-  (hasFetchAdapter ? it.each(spellings) : it.skip.each(spellings))('%s: the API gets the token, the redirect target never does', async (_, adapter) => {
-    const client = await attached(`http://127.0.0.1:${hosts.port}`, { inject: { header: 'X-Api-Token', scheme: null } }, { adapter: adapter() } as CreateAxiosDefaults);
+  (hasFetchAdapter ? it.each(spellings) : it.skip.each(spellings))(
+    '%s: the API gets the token, the redirect target never does',
+    async (_, adapter) => {
+      const client = await attached(`http://127.0.0.1:${hosts.port}`, { inject: { header: 'X-Api-Token', scheme: null } }, {
+        adapter: adapter(),
+      } as CreateAxiosDefaults);
 
-    await settle(client.get('/to-localhost', { validateStatus: () => true }));
+      await settle(client.get('/to-localhost', { validateStatus: () => true }));
 
-    expect(hosts.to('127.0.0.1')[0]?.headers['x-api-token']).toBe(ACCESS_TOKEN);
-    expect(leaks('127.0.0.1')).toEqual([]);
-  });
+      expect(hosts.to('127.0.0.1')[0]?.headers['x-api-token']).toBe(ACCESS_TOKEN);
+      expect(leaks('127.0.0.1')).toEqual([]);
+    },
+  );
 
   (hasFetchAdapter ? it : it.skip)('the fetch adapter chosen by the global axios default, too', async () => {
     const saved = axios.defaults.adapter;
     axios.defaults.adapter = 'fetch' as never;
     try {
-      const client = await attached(`http://127.0.0.1:${hosts.port}`, { inject: { header: 'X-Api-Token', scheme: null } }, { adapter: undefined } as unknown as CreateAxiosDefaults);
+      const client = await attached(`http://127.0.0.1:${hosts.port}`, { inject: { header: 'X-Api-Token', scheme: null } }, {
+        adapter: undefined,
+      } as unknown as CreateAxiosDefaults);
       await settle(client.get('/to-localhost', { validateStatus: () => true }));
     } finally {
       axios.defaults.adapter = saved as never;
@@ -139,7 +154,9 @@ describe(`requests axios logs in itself are not the plugin's (axios ${axios.VERS
   it('`auth`: no token sent, no refresh on its 401, the caller gets the 401, and the next request works without a refresh', async () => {
     const api = await attached(hosts.origin('api.test'));
 
-    const results = await Promise.all(Array.from({ length: 6 }, () => settle(api.get('/basic', { auth: { username: 'u', password: 'p' } }))));
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () => settle(api.get('/basic', { auth: { username: 'u', password: 'p' } }))),
+    );
     const next = await api.get('/me');
 
     expect(refreshes).toBe(0);
@@ -164,7 +181,10 @@ describe(`requests axios logs in itself are not the plugin's (axios ${axios.VERS
   it('`auth` added by an interceptor that runs after ours: no refresh either', async () => {
     const api = await attached(hosts.origin('api.test'), {}, {}, (instance) => {
       // Registered before attach, so it runs after the plugin's request interceptor.
-      instance.interceptors.request.use((config) => (config.url === '/basic' ? { ...config, auth: { username: 'u', password: 'p' } } : config) as InternalAxiosRequestConfig);
+      instance.interceptors.request.use(
+        (config) =>
+          (config.url === '/basic' ? { ...config, auth: { username: 'u', password: 'p' } } : config) as InternalAxiosRequestConfig,
+      );
     });
 
     const result = await settle(api.get('/basic'));
@@ -199,7 +219,11 @@ describe(`copied tokens in every header shape (axios ${axios.VERSION})`, () => {
   it('a transform appended by an interceptor that runs after ours, re-pointing the URL: the token does not follow', async () => {
     const api = await attached(hosts.origin('api.test'), {}, {}, (instance) => {
       instance.interceptors.request.use((config) => {
-        const transforms = Array.isArray(config.transformRequest) ? config.transformRequest : config.transformRequest === undefined ? [] : [config.transformRequest];
+        const transforms = Array.isArray(config.transformRequest)
+          ? config.transformRequest
+          : config.transformRequest === undefined
+            ? []
+            : [config.transformRequest];
         config.transformRequest = [
           ...transforms,
           function repoint(this: InternalAxiosRequestConfig, data: unknown) {

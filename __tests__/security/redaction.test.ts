@@ -79,7 +79,9 @@ describe('store errors', () => {
     });
     cleanups.push(() => handle.detach());
 
-    const error = await handle.setToken({ accessToken: ACCESS_TOKEN, refreshToken: REFRESH_TOKEN, expiresIn: 3600 }).catch((e: unknown) => e);
+    const error = await handle
+      .setToken({ accessToken: ACCESS_TOKEN, refreshToken: REFRESH_TOKEN, expiresIn: 3600 })
+      .catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(StoreUnavailableError);
     const text = everyRendering(error);
@@ -127,7 +129,9 @@ describe('token endpoint errors', () => {
     }));
     const refresh = oauth2.refreshTokenGrant({ tokenUrl: `${endpoint.url}/token`, clientId: 'client-id', clientSecret: CLIENT_SECRET });
 
-    const error = await refresh({ key: 'k', reason: 'rejected', signal: new AbortController().signal, current: current() }).catch((e: unknown) => e);
+    const error = await refresh({ key: 'k', reason: 'rejected', signal: new AbortController().signal, current: current() }).catch(
+      (e: unknown) => e,
+    );
 
     expect(error).toBeInstanceOf(ReauthorizationRequiredError);
     expect((error as Error).message).toContain('invalid_grant: refresh token [REDACTED] is not valid');
@@ -136,9 +140,14 @@ describe('token endpoint errors', () => {
 
   it('a tokenUrl with a client_secret in its query string is printed without the query', async () => {
     const endpoint = await api(() => ({ status: 503, body: 'down' }));
-    const refresh = oauth2.refreshTokenGrant({ tokenUrl: `${endpoint.url}/token?client_secret=${CLIENT_SECRET}&tenant=x`, clientId: 'client-id' });
+    const refresh = oauth2.refreshTokenGrant({
+      tokenUrl: `${endpoint.url}/token?client_secret=${CLIENT_SECRET}&tenant=x`,
+      clientId: 'client-id',
+    });
 
-    const error = await refresh({ key: 'k', reason: 'rejected', signal: new AbortController().signal, current: current() }).catch((e: unknown) => e);
+    const error = await refresh({ key: 'k', reason: 'rejected', signal: new AbortController().signal, current: current() }).catch(
+      (e: unknown) => e,
+    );
 
     expect(error).toBeInstanceOf(RefreshFailedError);
     expect((error as Error).message).toContain(`${endpoint.url}/token answered 503`);

@@ -23,7 +23,8 @@ beforeEach(async () => {
     if (request.path === '/to-other-domain') return to('evil.test', '/collect');
     if (request.path === '/to-same-origin') return { status: 302, headers: { location: '/me' } };
     if (request.path === '/to-localhost') return to('localhost', '/collect');
-    if (request.path === '/to-evil-and-back') return request.host === 'evil.test' ? to('api.test', '/me') : to('evil.test', '/to-evil-and-back');
+    if (request.path === '/to-evil-and-back')
+      return request.host === 'evil.test' ? to('api.test', '/me') : to('evil.test', '/to-evil-and-back');
     const authorised = request.headers.authorization === `Bearer ${ACCESS_TOKEN}`;
     return authorised ? { body: { ok: true, host: request.host } } : { status: 401 };
   });
@@ -50,7 +51,11 @@ function tokenSeenBy(host: string): boolean {
   return hosts.to(host).some((r) => JSON.stringify(r.headers).includes(ACCESS_TOKEN));
 }
 
-const settle = (promise: Promise<unknown>): Promise<unknown> => promise.then((r) => r, (e: unknown) => e);
+const settle = (promise: Promise<unknown>): Promise<unknown> =>
+  promise.then(
+    (r) => r,
+    (e: unknown) => e,
+  );
 
 describe(`redirects (axios ${axios.VERSION}, http adapter)`, () => {
   it('do not carry the token to a subdomain of the allowed host on the same port', async () => {
@@ -104,7 +109,11 @@ describe(`redirects (axios ${axios.VERSION}, http adapter)`, () => {
     } as CreateAxiosDefaults);
 
     await settle(api.get('/to-subdomain'));
-    await settle(api.get('/to-subdomain', { beforeRedirect: (options: Record<string, unknown>) => seen.push(`per-request ${String(options['href'])}`) }));
+    await settle(
+      api.get('/to-subdomain', {
+        beforeRedirect: (options: Record<string, unknown>) => seen.push(`per-request ${String(options['href'])}`),
+      }),
+    );
 
     expect(seen).toEqual([`http://evil.api.test:${hosts.port}/collect`, `per-request http://evil.api.test:${hosts.port}/collect`]);
     expect(tokenSeenBy('evil.api.test')).toBe(false);
@@ -121,7 +130,7 @@ describe(`redirects (axios ${axios.VERSION}, http adapter)`, () => {
 });
 
 describe('detach()', () => {
-  it("gives the instance back its own transformRequest and beforeRedirect", async () => {
+  it('gives the instance back its own transformRequest and beforeRedirect', async () => {
     const callersHook = (): void => undefined;
     const instance = axios.create({ baseURL: hosts.origin('api.test'), beforeRedirect: callersHook } as CreateAxiosDefaults);
     const transformsBefore = [...(instance.defaults.transformRequest as unknown[])];

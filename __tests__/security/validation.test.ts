@@ -6,7 +6,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import axios from 'axios';
-import { attachTokenRefresh, matchers, MemoryTokenStore, oauth2, RedisTokenStore, type RedisClientLike, type TokenRefreshOptions } from '../../lib';
+import {
+  attachTokenRefresh,
+  matchers,
+  MemoryTokenStore,
+  oauth2,
+  RedisTokenStore,
+  type RedisClientLike,
+  type TokenRefreshOptions,
+} from '../../lib';
 
 const refresh = async () => ({ accessToken: 'at_token' });
 const instance = () => axios.create({ baseURL: 'https://api.example.com' });
@@ -69,20 +77,37 @@ describe('options that cannot be read', () => {
   });
 
   it('RedisTokenStore and the oauth2 helpers read their options the same way', () => {
-    const options = Object.defineProperty({}, 'prefix', { enumerable: true, get: () => { throw new RangeError('nope'); } });
+    const options = Object.defineProperty({}, 'prefix', {
+      enumerable: true,
+      get: () => {
+        throw new RangeError('nope');
+      },
+    });
     expect(() => new RedisTokenStore(redisStub, options)).toThrow(/RedisTokenStore: option `prefix` could not be read/);
-    const grant = Object.defineProperty({ tokenUrl: 'https://idp.example.com/token' }, 'clientId', { enumerable: true, get: () => { throw new Error('x'); } });
+    const grant = Object.defineProperty({ tokenUrl: 'https://idp.example.com/token' }, 'clientId', {
+      enumerable: true,
+      get: () => {
+        throw new Error('x');
+      },
+    });
     expect(() => oauth2.refreshTokenGrant(grant as never)).toThrow(/oauth2.refreshTokenGrant: option `clientId` could not be read/);
-    const params = new Proxy({}, { ownKeys: () => { throw new Error('x'); } });
-    expect(() => oauth2.clientCredentialsGrant({ tokenUrl: 'https://idp.example.com/token', clientId: 'c', clientSecret: 's', extraParams: params })).toThrow(
-      /option `extraParams` could not be read/,
+    const params = new Proxy(
+      {},
+      {
+        ownKeys: () => {
+          throw new Error('x');
+        },
+      },
     );
+    expect(() =>
+      oauth2.clientCredentialsGrant({ tokenUrl: 'https://idp.example.com/token', clientId: 'c', clientSecret: 's', extraParams: params }),
+    ).toThrow(/option `extraParams` could not be read/);
   });
 
   it('an unknown oauth2 option is a TypeError (a misspelt clientSecret must not silently make a public client)', () => {
-    expect(() => oauth2.refreshTokenGrant({ tokenUrl: 'https://idp.example.com/token', clientId: 'c', clientSecrets: 's' } as never)).toThrow(
-      /unknown option `clientSecrets`/,
-    );
+    expect(() =>
+      oauth2.refreshTokenGrant({ tokenUrl: 'https://idp.example.com/token', clientId: 'c', clientSecrets: 's' } as never),
+    ).toThrow(/unknown option `clientSecrets`/);
   });
 });
 
@@ -121,7 +146,20 @@ describe('matcher factories check their arguments when called, not on the first 
     ['header with a string pattern', () => matchers.header('WWW-Authenticate', 'invalid_token' as never, 'refresh')],
     ['header with options null', () => matchers.header('WWW-Authenticate', /x/, 'refresh', null as never)],
     ['bodyField with options null', () => matchers.bodyField('error.code', [190], 'refresh', null as never)],
-    ['bodyField with a throwing status getter', () => matchers.bodyField('a', [1], 'refresh', Object.defineProperty({}, 'status', { get: () => { throw new Error('x'); } }))],
+    [
+      'bodyField with a throwing status getter',
+      () =>
+        matchers.bodyField(
+          'a',
+          [1],
+          'refresh',
+          Object.defineProperty({}, 'status', {
+            get: () => {
+              throw new Error('x');
+            },
+          }),
+        ),
+    ],
   ])('%s → TypeError', (_what, create) => {
     expect(create).toThrow(TypeError);
     expect(create).toThrow(/axios-token-flight: matchers\./);
@@ -129,6 +167,10 @@ describe('matcher factories check their arguments when called, not on the first 
 });
 
 it('a store whose methods are behind a throwing Proxy trap → TypeError naming `store`', () => {
-  const store = new Proxy(new MemoryTokenStore(), { get: () => { throw new Error('x'); } });
+  const store = new Proxy(new MemoryTokenStore(), {
+    get: () => {
+      throw new Error('x');
+    },
+  });
   expect(attach({ refresh, store })).toThrow(/option `store` could not be read/);
 });

@@ -70,7 +70,11 @@ async function flushAll(redis: RedisServer): Promise<void> {
 /** Runs `action` with a handle of this process on the fleet's store (an admin path of the application). */
 async function withHandle(redis: RedisServer, action: (handle: TokenRefreshHandle) => Promise<unknown>): Promise<void> {
   const client = createRedis(redis.port);
-  const handle = attachTokenRefresh(axios.create(), { origins: 'any', store: new RedisTokenStore(client, { prefix: 'fleet' }), refresh: async () => ({ accessToken: 'unused' }) });
+  const handle = attachTokenRefresh(axios.create(), {
+    origins: 'any',
+    store: new RedisTokenStore(client, { prefix: 'fleet' }),
+    refresh: async () => ({ accessToken: 'unused' }),
+  });
   try {
     await action(handle);
   } finally {
@@ -173,7 +177,11 @@ const FAULTS: Fault[] = [
 
 async function seed(redis: RedisServer, provider: FakeProvider, key: string, durable: RedisServer | undefined): Promise<string> {
   const client = createRedis(redis.port);
-  const seeder = attachTokenRefresh(axios.create(), { origins: 'any', store: new RedisTokenStore(client, { prefix: 'fleet' }), refresh: async () => ({ accessToken: 'unused' }) });
+  const seeder = attachTokenRefresh(axios.create(), {
+    origins: 'any',
+    store: new RedisTokenStore(client, { prefix: 'fleet' }),
+    refresh: async () => ({ accessToken: 'unused' }),
+  });
   const token = await seeder.setToken(provider.authorize(), key);
   seeder.detach();
   await client.quit();
@@ -201,7 +209,11 @@ function violations(report: ScenarioReport, fault?: Fault): string[] {
 async function chaosRun(index: number, fault: Fault): Promise<{ report: ScenarioReport; problems: string[] }> {
   const redis = await startRedisServer();
   const durable = fault.persist === true ? await startRedisServer() : undefined;
-  const provider = await startFakeProvider({ accessTokenTtlSeconds: 1.5, propagationMs: 150, tokenLatencyMs: 50 + Math.floor(Math.random() * 300) });
+  const provider = await startFakeProvider({
+    accessTokenTtlSeconds: 1.5,
+    propagationMs: 150,
+    tokenLatencyMs: 50 + Math.floor(Math.random() * 300),
+  });
   const key = `chaos-run-${index}`;
   try {
     const seededRefreshToken = await seed(redis, provider, key, durable);
@@ -270,7 +282,9 @@ async function main(): Promise<void> {
     if (problems.length > 0) failedRuns += 1;
   }
   const stormResult = await storm(stormSeconds);
-  console.log(`${stormResult.problems.length === 0 ? 'PASS' : 'FAIL'}  ${stormResult.line}  token calls ${stormResult.calls} (backoff allows ${stormResult.allowed})${stormResult.problems.length === 0 ? '' : `  !! ${stormResult.problems.join('; ')}`}`);
+  console.log(
+    `${stormResult.problems.length === 0 ? 'PASS' : 'FAIL'}  ${stormResult.line}  token calls ${stormResult.calls} (backoff allows ${stormResult.allowed})${stormResult.problems.length === 0 ? '' : `  !! ${stormResult.problems.join('; ')}`}`,
+  );
   const failed = failedRuns + (stormResult.problems.length === 0 ? 0 : 1);
   console.log(`chaos: ${runs + 1 - failed} passed, ${failed} failed`);
   if (failed > 0) process.exitCode = 1;

@@ -26,10 +26,18 @@ async function main(): Promise<void> {
   const processes = option('processes', 4);
   const seconds = option('seconds', 20);
   const redis = await startRedisServer();
-  const provider = await startFakeProvider({ accessTokenTtlSeconds: TOKEN_TTL_MS / 1000, propagationMs: PROPAGATION_MS, tokenLatencyMs: 20 });
+  const provider = await startFakeProvider({
+    accessTokenTtlSeconds: TOKEN_TTL_MS / 1000,
+    propagationMs: PROPAGATION_MS,
+    tokenLatencyMs: 20,
+  });
   try {
     const client = createRedis(redis.port);
-    const seeder = attachTokenRefresh(axios.create(), { origins: 'any', store: new RedisTokenStore(client, { prefix: 'fleet' }), refresh: async () => ({ accessToken: 'unused' }) });
+    const seeder = attachTokenRefresh(axios.create(), {
+      origins: 'any',
+      store: new RedisTokenStore(client, { prefix: 'fleet' }),
+      refresh: async () => ({ accessToken: 'unused' }),
+    });
     await seeder.setToken(provider.authorize(), 'soak');
     seeder.detach();
     await client.quit();
@@ -62,14 +70,23 @@ async function main(): Promise<void> {
     const heapGrowth = report.heap.map((h) => (h.afterRun - h.afterWarmUp) / h.afterWarmUp);
     const checks: Array<[string, boolean]> = [
       ['0 failures', report.failed === 0 && report.workersCrashed === 0],
-      [`refreshes ${report.refreshes} within token epochs [${epochsLow}, ${epochsHigh}]`, report.refreshes >= epochsLow && report.refreshes <= epochsHigh],
+      [
+        `refreshes ${report.refreshes} within token epochs [${epochsLow}, ${epochsHigh}]`,
+        report.refreshes >= epochsLow && report.refreshes <= epochsHigh,
+      ],
       ['0 refresh-token reuse', report.reuseDetections === 0],
-      [`heap growth per process ${heapGrowth.map((g) => `${(g * 100).toFixed(1)} %`).join(', ')} ≤ 10 %`, heapGrowth.length === processes && heapGrowth.every((g) => g <= 0.1)],
+      [
+        `heap growth per process ${heapGrowth.map((g) => `${(g * 100).toFixed(1)} %`).join(', ')} ≤ 10 %`,
+        heapGrowth.length === processes && heapGrowth.every((g) => g <= 0.1),
+      ],
     ];
     console.log(`\n${formatReport(report)}`);
     console.log(`run ${(runMs / 1000).toFixed(1)} s; API answers ${JSON.stringify(provider.stats.apiRequestsByOutcome)}`);
     console.log('\n| heap after warm-up | heap after run | growth |\n|---:|---:|---:|');
-    for (const h of report.heap) console.log(`| ${(h.afterWarmUp / 2 ** 20).toFixed(1)} MiB | ${(h.afterRun / 2 ** 20).toFixed(1)} MiB | ${(((h.afterRun - h.afterWarmUp) / h.afterWarmUp) * 100).toFixed(1)} % |`);
+    for (const h of report.heap)
+      console.log(
+        `| ${(h.afterWarmUp / 2 ** 20).toFixed(1)} MiB | ${(h.afterRun / 2 ** 20).toFixed(1)} MiB | ${(((h.afterRun - h.afterWarmUp) / h.afterWarmUp) * 100).toFixed(1)} % |`,
+      );
     console.log('');
     for (const [label, ok] of checks) console.log(`${ok ? 'PASS' : 'FAIL'}  ${label}`);
     const passed = checks.filter(([, ok]) => ok).length;

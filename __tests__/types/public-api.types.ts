@@ -10,9 +10,9 @@ import {
   matchers,
   oauth2,
   RedisCommandTimeoutError,
-  RefreshFailedError,
+  type RefreshFailedError,
   TokenDecodeError,
-  TokenFlightError,
+  type TokenFlightError,
   type CredentialStatus,
   type PropagationOptions,
   type ReplayInfo,
@@ -27,7 +27,16 @@ type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ?
 const expectType = <T extends true>(): T => true as T;
 
 // Options: the 1.0 shape.
-expectType<Equal<PropagationOptions, { readonly windowMs?: number | undefined; readonly maxWaits?: number | undefined; readonly backoffMs?: { readonly initial: number; readonly max: number } | undefined }>>();
+expectType<
+  Equal<
+    PropagationOptions,
+    {
+      readonly windowMs?: number | undefined;
+      readonly maxWaits?: number | undefined;
+      readonly backoffMs?: { readonly initial: number; readonly max: number } | undefined;
+    }
+  >
+>();
 expectType<Equal<ReplayInfo, { readonly key: string; readonly attempt: number; readonly verdict: 'refresh' | 'propagation' }>>();
 expectType<Equal<Parameters<NonNullable<TokenRefreshOptions['beforeReplay']>>, [config: InternalAxiosRequestConfig, info: ReplayInfo]>>();
 const options: TokenRefreshOptions = {
@@ -54,7 +63,20 @@ expectType<Equal<typeof error.status, number | undefined>>();
 expectType<Equal<NonNullable<typeof error.response>['status'], number>>();
 expectType<Equal<NonNullable<typeof error.config>['url'], string | undefined>>();
 const axiosLike: Pick<AxiosError, 'status'> = error;
-expectType<Equal<TokenFlightErrorCode, 'ERR_REFRESH_FAILED' | 'ERR_REAUTHORIZATION_REQUIRED' | 'ERR_TOKEN_PROPAGATION' | 'ERR_REPLAY_LIMIT' | 'ERR_UNREPLAYABLE_REQUEST' | 'ERR_STORE_UNAVAILABLE' | 'ERR_MATCHER_FAILED' | 'ERR_TOKEN_DECODE' | 'ERR_REDIS_TIMEOUT'>>();
+expectType<
+  Equal<
+    TokenFlightErrorCode,
+    | 'ERR_REFRESH_FAILED'
+    | 'ERR_REAUTHORIZATION_REQUIRED'
+    | 'ERR_TOKEN_PROPAGATION'
+    | 'ERR_REPLAY_LIMIT'
+    | 'ERR_UNREPLAYABLE_REQUEST'
+    | 'ERR_STORE_UNAVAILABLE'
+    | 'ERR_MATCHER_FAILED'
+    | 'ERR_TOKEN_DECODE'
+    | 'ERR_REDIS_TIMEOUT'
+  >
+>();
 const decodes: TokenFlightError = new TokenDecodeError('x');
 const timesOut: TokenFlightError = new RedisCommandTimeoutError('x');
 declare const unknownError: unknown;

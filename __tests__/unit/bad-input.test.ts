@@ -2,11 +2,16 @@ import axios from 'axios';
 import { attachTokenRefresh, MemoryTokenStore, RefreshFailedError, type TokenInput, type TokenRefreshHandle } from '../../lib';
 
 const handles: TokenRefreshHandle[] = [];
-afterEach(() => handles.splice(0).forEach((h) => h.detach()));
+afterEach(() => {
+  for (const handle of handles.splice(0)) handle.detach();
+});
 
 function attach(refresh: () => Promise<unknown> = async () => ({ accessToken: 'fine' })) {
   const store = new MemoryTokenStore();
-  const handle = attachTokenRefresh(axios.create({ baseURL: 'https://api.example.com' }), { store, refresh: refresh as () => Promise<TokenInput> });
+  const handle = attachTokenRefresh(axios.create({ baseURL: 'https://api.example.com' }), {
+    store,
+    refresh: refresh as () => Promise<TokenInput>,
+  });
   handles.push(handle);
   return { store, handle };
 }
@@ -40,7 +45,9 @@ describe('setToken with bad input: TypeError naming the field, nothing written',
 
   it('never echoes a secret-looking string into the message', async () => {
     const { handle } = attach();
-    const error = await handle.setToken({ accessToken: 'a', refreshToken: 42 as unknown as string, scope: 'sk_live_SECRET' } as TokenInput).catch((e: unknown) => e);
+    const error = await handle
+      .setToken({ accessToken: 'a', refreshToken: 42 as unknown as string, scope: 'sk_live_SECRET' } as TokenInput)
+      .catch((e: unknown) => e);
     expect((error as Error).message).not.toContain('SECRET');
   });
 });
@@ -83,11 +90,17 @@ describe('handle methods with a bad key', () => {
 describe('attach options at their edges', () => {
   it.each([
     ['negative lockTtlMs', { lockTtlMs: -1 }, /`lockTtlMs` must be an integer number of milliseconds from 1 to .*got -1/],
-    ['negative refreshTimeoutMs', { refreshTimeoutMs: -5 }, /`refreshTimeoutMs` must be an integer number of milliseconds from 1 to .*got -5/],
+    [
+      'negative refreshTimeoutMs',
+      { refreshTimeoutMs: -5 },
+      /`refreshTimeoutMs` must be an integer number of milliseconds from 1 to .*got -5/,
+    ],
     ['NaN refreshSkewMs', { refreshSkewMs: Number.NaN }, /`refreshSkewMs` must be an integer number of milliseconds from 0 to .*got NaN/],
     ['empty origins entry', { origins: [''] }, /`origins` must be absolute http\(s\) URLs/],
     ['negative backoff', { propagation: { backoffMs: { initial: -1, max: 10 } } }, /`propagation.backoffMs`/],
   ])('%s → TypeError naming it', (_name, options, message) => {
-    expect(() => attachTokenRefresh(axios.create({ baseURL: 'https://api.example.com' }), { refresh: async () => ({ accessToken: 'a' }), ...options })).toThrow(message);
+    expect(() =>
+      attachTokenRefresh(axios.create({ baseURL: 'https://api.example.com' }), { refresh: async () => ({ accessToken: 'a' }), ...options }),
+    ).toThrow(message);
   });
 });

@@ -10,7 +10,9 @@ import { DEFAULTS } from '../../lib/options';
 function render(value: unknown): string {
   if (typeof value === 'string') return `'${value}'`;
   if (typeof value === 'object' && value !== null) {
-    return `{ ${Object.entries(value).map(([name, inner]) => `${name}: ${render(inner)}`).join(', ')} }`;
+    return `{ ${Object.entries(value)
+      .map(([name, inner]) => `${name}: ${render(inner)}`)
+      .join(', ')} }`;
   }
   return String(value);
 }
@@ -28,7 +30,10 @@ test.each(Object.entries(DEFAULTS))('the README states the default of `%s` as DE
 test('the JSDoc @default of each numeric option is the one in DEFAULTS', () => {
   const source = fs.readFileSync(path.resolve(__dirname, '../../lib/options.ts'), 'utf8');
   const stated = new Map(
-    [...source.matchAll(/@default ([\d_]+)\s*\*\/\n\s+readonly (\w+)\?/g)].map((match) => [match[2] as string, Number((match[1] as string).replaceAll('_', ''))]),
+    [...source.matchAll(/@default ([\d_]+)\s*\*\/\n\s+readonly (\w+)\?/g)].map((match) => [
+      match[2] as string,
+      Number((match[1] as string).replaceAll('_', '')),
+    ]),
   );
   const numeric = Object.entries(DEFAULTS).filter(([, value]) => typeof value === 'number');
   expect(numeric.length).toBeGreaterThan(4);

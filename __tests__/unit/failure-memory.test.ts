@@ -24,8 +24,10 @@ function memoryOver(store = new MemoryTokenStore(), backoff = { initial: 100, ma
   const guard = new StoreGuard(store, 'local', createEvents(), undefined, new KnownSecrets(), () => undefined);
   return new FailureMemory(guard, backoff, () => 0.5);
 }
-const failure = (retryAfterMs?: number) => new RefreshFailedError('token endpoint down', { key: 'k', ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
-const retryAfter = async (memory: FailureMemory, version: number, error = failure()) => ((await memory.record('k', version, error)) as RefreshFailedError).retryAfterMs;
+const failure = (retryAfterMs?: number) =>
+  new RefreshFailedError('token endpoint down', { key: 'k', ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
+const retryAfter = async (memory: FailureMemory, version: number, error = failure()) =>
+  ((await memory.record('k', version, error)) as RefreshFailedError).retryAfterMs;
 
 describe('backoff records', () => {
   it('double the wait for each failure of the same version, and start again for a new version', async () => {
@@ -54,7 +56,9 @@ describe('backoff records', () => {
     const memory = memoryOver();
     await retryAfter(memory, 1);
     now = T0 + 40;
-    expect(() => memory.checkLocal('k', 1)).toThrow(expect.objectContaining({ retryAfterMs: 60, message: expect.stringContaining('next try in 60 ms') }));
+    expect(() => memory.checkLocal('k', 1)).toThrow(
+      expect.objectContaining({ retryAfterMs: 60, message: expect.stringContaining('next try in 60 ms') }),
+    );
     expect(() => memory.checkLocal('k', 2)).not.toThrow();
     now = T0 + 100;
     expect(() => memory.checkLocal('k', 1)).not.toThrow();
@@ -66,7 +70,9 @@ describe('invalid_grant records', () => {
     const memory = memoryOver();
     await memory.record('k', 3, new ReauthorizationRequiredError('invalid_grant', { key: 'k' }));
     expect(() => memory.checkLocal('k', 3)).toThrow(ReauthorizationRequiredError);
-    expect(() => memory.checkLocal('k', 3)).toThrow('the token endpoint refused the refresh token of "k" (version 3) as invalid_grant; the user must authorise again');
+    expect(() => memory.checkLocal('k', 3)).toThrow(
+      'the token endpoint refused the refresh token of "k" (version 3) as invalid_grant; the user must authorise again',
+    );
     expect(() => memory.checkLocal('k', 4)).not.toThrow();
   });
 });
@@ -81,7 +87,13 @@ describe("the fleet's record", () => {
       return this.record;
     }
   }
-  const backoffRecord = (until: number, rememberUntil: number): RefreshFailureRecord => ({ kind: 'backoff', version: 1, attempts: 2, until, rememberUntil });
+  const backoffRecord = (until: number, rememberUntil: number): RefreshFailureRecord => ({
+    kind: 'backoff',
+    version: 1,
+    attempts: 2,
+    until,
+    rememberUntil,
+  });
 
   it('is adopted while it is remembered, and holds this process back too', async () => {
     const memory = memoryOver(new StoreWithRecord(backoffRecord(T0 + 500, T0 + 2_000)));

@@ -11,7 +11,10 @@ beforeEach(async () => {
 afterEach(() => provider.close());
 
 const grant = (refreshToken: string) =>
-  http.post(provider.tokenUrl, new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: 'c', client_secret: 'shh' }).toString());
+  http.post(
+    provider.tokenUrl,
+    new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: 'c', client_secret: 'shh' }).toString(),
+  );
 const call = (path: string, token: string) => http.get(`${provider.url}${path}`, { headers: { Authorization: `Bearer ${token}` } });
 
 describe('startFakeProvider()', () => {

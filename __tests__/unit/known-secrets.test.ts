@@ -58,7 +58,8 @@ describe('isManagedHeaderValue', () => {
   secrets.remember('k', version(1));
 
   it('recognises the bare token and any scheme before it, spaces around the token ignored', () => {
-    for (const value of ['at-1', 'Bearer at-1', 'token at-1', 'Bearer  at-1 ', ' at-1', 'at-1\t']) expect([value, secrets.isManagedHeaderValue(value)]).toEqual([value, true]);
+    for (const value of ['at-1', 'Bearer at-1', 'token at-1', 'Bearer  at-1 ', ' at-1', 'at-1\t'])
+      expect([value, secrets.isManagedHeaderValue(value)]).toEqual([value, true]);
   });
 
   it('recognises a token with a space in it, bare or after a scheme', () => {
@@ -68,7 +69,8 @@ describe('isManagedHeaderValue', () => {
   });
 
   it('does not recognise other values, nor a refresh token', () => {
-    for (const value of ['', 'at-', 'Bearer at-12', 'Bearer', 'rt-1', 'Bearer rt-1', 'at-1 Bearer']) expect([value, secrets.isManagedHeaderValue(value)]).toEqual([value, false]);
+    for (const value of ['', 'at-', 'Bearer at-12', 'Bearer', 'rt-1', 'Bearer rt-1', 'at-1 Bearer'])
+      expect([value, secrets.isManagedHeaderValue(value)]).toEqual([value, false]);
   });
 });
 

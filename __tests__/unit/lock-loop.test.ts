@@ -18,7 +18,14 @@ import { NO_EXTRA } from '../../lib/token-extra';
 import { ForgetfulStore } from '../helpers/forgetful-store';
 import { recordingLogger } from '../helpers/setup';
 
-const token = (version: number): TokenSet => ({ accessToken: `at-${version}`, refreshToken: `rt-${version}`, expiresAt: Date.now() + 3_600_000, issuedAt: Date.now(), version, extra: NO_EXTRA });
+const token = (version: number): TokenSet => ({
+  accessToken: `at-${version}`,
+  refreshToken: `rt-${version}`,
+  expiresAt: Date.now() + 3_600_000,
+  issuedAt: Date.now(),
+  version,
+  extra: NO_EXTRA,
+});
 
 /** A memory store whose lock another process holds forever; every attempt to take it is timed. */
 class LockNeverFree extends MemoryTokenStore {
@@ -83,9 +90,14 @@ it('a waiter on a lock that stays held tries again just after each time the lock
   const error = await outcome;
 
   // Polls back off to 250 ms; the lock seen held at 0 ends by 1 000 and at 1 025 by 2 025: each is tried 25 ms after.
-  expect(store.attempts.map((at) => at - start)).toEqual([0, 10, 30, 70, 150, 310, 560, 810, 1_025, 1_275, 1_525, 1_775, 2_025, 2_275, 2_525, 2_775, 3_025]);
+  expect(store.attempts.map((at) => at - start)).toEqual([
+    0, 10, 30, 70, 150, 310, 560, 810, 1_025, 1_275, 1_525, 1_775, 2_025, 2_275, 2_525, 2_775, 3_025,
+  ]);
   expect(error).toBeInstanceOf(RefreshFailedError);
-  expect(error).toMatchObject({ key: 'k', message: 'axios-token-flight: another process held the refresh lock for "k" longer than lockTtlMs + 2000 ms' });
+  expect(error).toMatchObject({
+    key: 'k',
+    message: 'axios-token-flight: another process held the refresh lock for "k" longer than lockTtlMs + 2000 ms',
+  });
   expect(body).not.toHaveBeenCalled();
 });
 

@@ -32,7 +32,9 @@ describe('matchers.bodyField()', () => {
   it('validates its arguments', () => {
     expect(() => matchers.bodyField('', ['x'], 'refresh')).toThrow(/path must be a non-empty string/);
     expect(() => matchers.bodyField('a', [], 'refresh')).toThrow(/values must be a non-empty array/);
-    expect(() => matchers.bodyField('a', ['x'], 'retry' as never)).toThrow(/verdict must be 'refresh', 'propagation' or 'reauthorize', got a string/);
+    expect(() => matchers.bodyField('a', ['x'], 'retry' as never)).toThrow(
+      /verdict must be 'refresh', 'propagation' or 'reauthorize', got a string/,
+    );
     expect(() => matchers.bodyField('a', ['x'], 'refresh', { status: 99 })).toThrow(/HTTP status codes/);
   });
 });

@@ -5,7 +5,19 @@ function response(status: number, data: unknown, headers: Record<string, string>
   return { status, statusText: '', data, headers, config: { headers: new AxiosHeaders() } } as AxiosResponse;
 }
 
-const awkwardBodies: unknown[] = [undefined, null, '', 'not json', '{"broken', [], [1, 2], 42, true, Buffer.from('{}'), { nested: { deep: 1 } }];
+const awkwardBodies: unknown[] = [
+  undefined,
+  null,
+  '',
+  'not json',
+  '{"broken',
+  [],
+  [1, 2],
+  42,
+  true,
+  Buffer.from('{}'),
+  { nested: { deep: 1 } },
+];
 
 describe('matchers.unauthorized()', () => {
   const match = matchers.unauthorized();
@@ -32,7 +44,12 @@ describe('matchers.linkedin()', () => {
   const match = matchers.linkedin();
 
   it('waits for propagation on 401 + serviceErrorCode 65601 (object or JSON string body)', () => {
-    const body = { serviceErrorCode: 65601, code: 'REVOKED_ACCESS_TOKEN', message: 'The token used in the request has been revoked by the user', status: 401 };
+    const body = {
+      serviceErrorCode: 65601,
+      code: 'REVOKED_ACCESS_TOKEN',
+      message: 'The token used in the request has been revoked by the user',
+      status: 401,
+    };
     expect(match(response(401, body))).toBe('propagation');
     expect(match(response(401, JSON.stringify(body)))).toBe('propagation');
   });

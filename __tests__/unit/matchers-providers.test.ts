@@ -19,7 +19,20 @@ interface Fixture {
 
 const directory = path.join(__dirname, '..', 'fixtures', 'providers');
 const fixtures: Fixture[] = readdirSync(directory).map((file) => JSON.parse(readFileSync(path.join(directory, file), 'utf8')) as Fixture);
-const providerNames = ['linkedin', 'google', 'microsoftGraph', 'salesforce', 'hubspot', 'meta', 'slack', 'zoom', 'xero', 'shopify', 'github', 'twitter'] as const;
+const providerNames = [
+  'linkedin',
+  'google',
+  'microsoftGraph',
+  'salesforce',
+  'hubspot',
+  'meta',
+  'slack',
+  'zoom',
+  'xero',
+  'shopify',
+  'github',
+  'twitter',
+] as const;
 
 function response(c: FixtureCase, shape: 'parsed' | 'string' | 'axios-headers'): AxiosResponse {
   const headers = shape === 'axios-headers' ? new AxiosHeaders(c.headers) : c.headers;
@@ -39,7 +52,9 @@ it('has a fixture file with sources, positives and near misses for every provide
 });
 
 describe.each(fixtures.map((f) => [f.provider, f] as const))('%s fixtures', (_provider, fixture) => {
-  const cases = fixture.cases.flatMap((c) => (['parsed', 'string', 'axios-headers'] as const).map((shape) => [`${c.name} [${shape}]`, c, shape] as const));
+  const cases = fixture.cases.flatMap((c) =>
+    (['parsed', 'string', 'axios-headers'] as const).map((shape) => [`${c.name} [${shape}]`, c, shape] as const),
+  );
 
   it.each(cases)('%s → its own matcher gives the expected verdict', (_name, c, shape) => {
     expect(matcherOf(fixture.matcher as (typeof providerNames)[number])(response(c, shape)) ?? null).toBe(c.verdict);
@@ -53,12 +68,33 @@ describe.each(fixtures.map((f) => [f.provider, f] as const))('%s fixtures', (_pr
 });
 
 describe('every matcher tolerates any body and header shape', () => {
-  const odd: unknown[] = [undefined, null, '', 'not json', '{"broken', '[]', [], [null], 0, true, Buffer.from('{"ok":false}'), { error: null }, { error: 'x' }, { errors: 'x' }, { '*': 1 }];
+  const odd: unknown[] = [
+    undefined,
+    null,
+    '',
+    'not json',
+    '{"broken',
+    '[]',
+    [],
+    [null],
+    0,
+    true,
+    Buffer.from('{"ok":false}'),
+    { error: null },
+    { error: 'x' },
+    { errors: 'x' },
+    { '*': 1 },
+  ];
   it.each([...providerNames, 'unauthorized'] as const)('%s never throws', (name) => {
     const matcher = (matchers[name] as () => Matcher)();
     for (const status of [200, 400, 401, 403, 429, 500]) {
       for (const data of odd) {
-        for (const headers of [{}, new AxiosHeaders(), { 'WWW-Authenticate': ['Bearer', 'x'] } as unknown as Record<string, string>, null]) {
+        for (const headers of [
+          {},
+          new AxiosHeaders(),
+          { 'WWW-Authenticate': ['Bearer', 'x'] } as unknown as Record<string, string>,
+          null,
+        ]) {
           expect(() => matcher({ status, data, headers, statusText: '', config: {} } as AxiosResponse)).not.toThrow();
         }
       }

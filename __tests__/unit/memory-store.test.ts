@@ -54,6 +54,8 @@ describe('the shipped contract suite', () => {
   });
 
   it('catches a store that drops fields it does not know', async () => {
-    expect(await failures(() => new ForgetfulStore())).toEqual(['returns null for an unknown key and round-trips a written token set exactly (extra included)']);
+    expect(await failures(() => new ForgetfulStore())).toEqual([
+      'returns null for an unknown key and round-trips a written token set exactly (extra included)',
+    ]);
   });
 });

@@ -6,13 +6,23 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import axios, { AxiosError } from 'axios';
 import nock from 'nock';
-import { attachTokenRefresh, oauth2, ReauthorizationRequiredError, type RefreshContext, RefreshFailedError, type TokenSet } from '../../lib';
+import {
+  attachTokenRefresh,
+  oauth2,
+  ReauthorizationRequiredError,
+  type RefreshContext,
+  RefreshFailedError,
+  type TokenSet,
+} from '../../lib';
 import { parseTokenResponse, retryAfterMs } from '../../lib/oauth2/token-response';
 
 const TOKEN_HOST = 'https://auth.example.com';
 const tokenUrl = `${TOKEN_HOST}/oauth/token`;
 
-function context(current: Partial<TokenSet> | null = { accessToken: 'a', refreshToken: 'stored-refresh', version: 1, issuedAt: 0 }, signal = new AbortController().signal): RefreshContext {
+function context(
+  current: Partial<TokenSet> | null = { accessToken: 'a', refreshToken: 'stored-refresh', version: 1, issuedAt: 0 },
+  signal = new AbortController().signal,
+): RefreshContext {
   return { key: 'acct-1', current: current as TokenSet | null, reason: 'rejected', signal };
 }
 
@@ -35,7 +45,14 @@ describe('oauth2.refreshTokenGrant', () => {
       .post('/oauth/token', (b: string) => ((body = b), true))
       .matchHeader('authorization', `Basic ${Buffer.from('my+client:s%3Acret').toString('base64')}`)
       .matchHeader('content-type', 'application/x-www-form-urlencoded')
-      .reply(200, { access_token: 'new-access', refresh_token: 'rotated-refresh', expires_in: 3600, token_type: 'bearer', scope: 'r_ads', instance_url: 'https://acme.my.salesforce.com' });
+      .reply(200, {
+        access_token: 'new-access',
+        refresh_token: 'rotated-refresh',
+        expires_in: 3600,
+        token_type: 'bearer',
+        scope: 'r_ads',
+        instance_url: 'https://acme.my.salesforce.com',
+      });
 
     const token = await oauth2.refreshTokenGrant({ tokenUrl, clientId: 'my client', clientSecret: 's:cret' })(context());
 
@@ -62,32 +79,57 @@ describe('oauth2.refreshTokenGrant', () => {
       });
 
     const token = await oauth2.refreshTokenGrant({
-      tokenUrl, clientId: 'cid', clientSecret: 'sec', authMethod: 'client_secret_post', scope: 'a b', extraParams: { resource: 'https://graph' },
+      tokenUrl,
+      clientId: 'cid',
+      clientSecret: 'sec',
+      authMethod: 'client_secret_post',
+      scope: 'a b',
+      extraParams: { resource: 'https://graph' },
     })(context());
 
     expect(Object.fromEntries(new URLSearchParams(body))).toEqual({
-      grant_type: 'refresh_token', refresh_token: 'stored-refresh', client_id: 'cid', client_secret: 'sec', scope: 'a b', resource: 'https://graph',
+      grant_type: 'refresh_token',
+      refresh_token: 'stored-refresh',
+      client_id: 'cid',
+      client_secret: 'sec',
+      scope: 'a b',
+      resource: 'https://graph',
     });
     expect(token).toEqual({ accessToken: 'x', expiresIn: 3599, extra: {} }); // string expires_in accepted; no refresh_token → none returned
   });
 
   it('public clients send only client_id', async () => {
     let body = '';
-    nock(TOKEN_HOST).post('/oauth/token', (b: string) => ((body = b), true)).reply(200, { access_token: 'x' });
+    nock(TOKEN_HOST)
+      .post('/oauth/token', (b: string) => ((body = b), true))
+      .reply(200, { access_token: 'x' });
     await oauth2.refreshTokenGrant({ tokenUrl, clientId: 'spa' })(context());
-    expect(Object.fromEntries(new URLSearchParams(body))).toEqual({ grant_type: 'refresh_token', refresh_token: 'stored-refresh', client_id: 'spa' });
+    expect(Object.fromEntries(new URLSearchParams(body))).toEqual({
+      grant_type: 'refresh_token',
+      refresh_token: 'stored-refresh',
+      client_id: 'spa',
+    });
   });
 
   it.each([
-    [400, { error: 'invalid_grant', error_description: 'Refresh token revoked' }, ReauthorizationRequiredError, /400 invalid_grant: Refresh token revoked/],
+    [
+      400,
+      { error: 'invalid_grant', error_description: 'Refresh token revoked' },
+      ReauthorizationRequiredError,
+      /400 invalid_grant: Refresh token revoked/,
+    ],
     [401, { error: 'invalid_client' }, ReauthorizationRequiredError, /401 invalid_client/],
     [403, 'Forbidden', ReauthorizationRequiredError, /403/],
     [400, { error: 'invalid_request' }, RefreshFailedError, /400 invalid_request/],
     [503, '<html>down</html>', RefreshFailedError, /503/],
     [429, { error: 'slow_down' }, RefreshFailedError, /429/],
   ])('maps HTTP %i %j to the right typed error', async (status, reply, type, message) => {
-    nock(TOKEN_HOST).post('/oauth/token').reply(status, reply as never);
-    const error = await oauth2.refreshTokenGrant({ tokenUrl, clientId: 'c', clientSecret: 's' })(context()).catch((e: unknown) => e);
+    nock(TOKEN_HOST)
+      .post('/oauth/token')
+      .reply(status, reply as never);
+    const error = await oauth2
+      .refreshTokenGrant({ tokenUrl, clientId: 'c', clientSecret: 's' })(context())
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(type);
     expect((error as Error).message).toMatch(message);
     expect((error as ReauthorizationRequiredError).key).toBe('acct-1');
@@ -102,8 +144,12 @@ describe('oauth2.refreshTokenGrant', () => {
     ['non-numeric expires_in', { access_token: 'secret-token-value', expires_in: 'soon' }, /expires_in must be a positive number.*NaN/],
     ['numeric refresh_token', { access_token: 'secret-token-value', refresh_token: 7 }, /refresh_token must be a non-empty string/],
   ])('reports a malformed 200 body (%s) as RefreshFailedError with a clear message and no token', async (_name, reply, message) => {
-    nock(TOKEN_HOST).post('/oauth/token').reply(200, reply as never);
-    const error = await oauth2.refreshTokenGrant({ tokenUrl, clientId: 'c', clientSecret: 's' })(context()).catch((e: unknown) => e);
+    nock(TOKEN_HOST)
+      .post('/oauth/token')
+      .reply(200, reply as never);
+    const error = await oauth2
+      .refreshTokenGrant({ tokenUrl, clientId: 'c', clientSecret: 's' })(context())
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RefreshFailedError);
     expect((error as Error).message).toMatch(message);
     expect((error as Error).message).not.toContain('secret-token-value');
@@ -158,12 +204,24 @@ describe('oauth2.refreshTokenGrant', () => {
 describe('oauth2.clientCredentialsGrant', () => {
   it('sends grant_type=client_credentials with audience and scope', async () => {
     let body = '';
-    nock(TOKEN_HOST).post('/oauth/token', (b: string) => ((body = b), true)).reply(200, { access_token: 'm2m', expires_in: 86400 });
+    nock(TOKEN_HOST)
+      .post('/oauth/token', (b: string) => ((body = b), true))
+      .reply(200, { access_token: 'm2m', expires_in: 86400 });
 
-    const token = await oauth2.clientCredentialsGrant({ tokenUrl, clientId: 'c', clientSecret: 's', audience: 'https://api', scope: 'read' })(context(null));
+    const token = await oauth2.clientCredentialsGrant({
+      tokenUrl,
+      clientId: 'c',
+      clientSecret: 's',
+      audience: 'https://api',
+      scope: 'read',
+    })(context(null));
 
     expect(token).toEqual({ accessToken: 'm2m', expiresIn: 86400, extra: {} });
-    expect(Object.fromEntries(new URLSearchParams(body))).toEqual({ grant_type: 'client_credentials', audience: 'https://api', scope: 'read' });
+    expect(Object.fromEntries(new URLSearchParams(body))).toEqual({
+      grant_type: 'client_credentials',
+      audience: 'https://api',
+      scope: 'read',
+    });
   });
 
   it('requires a client secret', () => {
@@ -175,7 +233,11 @@ describe('oauth2.clientCredentialsGrant', () => {
 // plugin reads, each asserted on what the caller sees (written against a mutation run's survivors).
 
 /** Replies once with `reply` and returns what the endpoint received. */
-function endpoint(status: number, reply: unknown, headers: Record<string, string> = {}): { body: () => Record<string, string>; headers: () => Record<string, unknown> } {
+function endpoint(
+  status: number,
+  reply: unknown,
+  headers: Record<string, string> = {},
+): { body: () => Record<string, string>; headers: () => Record<string, unknown> } {
   let body = '';
   let received: Record<string, unknown> = {};
   nock(TOKEN_HOST)
@@ -188,7 +250,10 @@ function endpoint(status: number, reply: unknown, headers: Record<string, string
 }
 
 async function failure(run: Promise<unknown>): Promise<Error> {
-  const error = await run.then(() => undefined, (e: unknown) => e);
+  const error = await run.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   if (!(error instanceof Error)) throw new Error('expected the grant to fail');
   return error;
 }
@@ -234,7 +299,9 @@ describe('option checks name the option and what it must be', () => {
   });
 
   it('accepts the smallest legal maxResponseBytes and an authMethod of client_secret_basic', () => {
-    expect(() => oauth2.refreshTokenGrant({ tokenUrl, clientId: 'c', clientSecret: 's', authMethod: 'client_secret_basic', maxResponseBytes: 1 })).not.toThrow();
+    expect(() =>
+      oauth2.refreshTokenGrant({ tokenUrl, clientId: 'c', clientSecret: 's', authMethod: 'client_secret_basic', maxResponseBytes: 1 }),
+    ).not.toThrow();
   });
 
   it.each([
@@ -247,27 +314,49 @@ describe('option checks name the option and what it must be', () => {
   });
 
   it('each helper names itself when its options are wrong, whichever check fails', () => {
-    expect(() => oauth2.clientCredentialsGrant({ tokenUrl, clientId: 'c', clientSecret: '' })).toThrow(/^axios-token-flight: oauth2\.clientCredentialsGrant: /);
-    expect(() => oauth2.clientCredentialsGrant(null as never)).toThrow(/^axios-token-flight: oauth2\.clientCredentialsGrant: option `options`/);
-    expect(() => oauth2.refreshTokenGrant({ tokenUrl, clientId: '' })).toThrow(/^axios-token-flight: oauth2\.refreshTokenGrant: option `clientId`/);
+    expect(() => oauth2.clientCredentialsGrant({ tokenUrl, clientId: 'c', clientSecret: '' })).toThrow(
+      /^axios-token-flight: oauth2\.clientCredentialsGrant: /,
+    );
+    expect(() => oauth2.clientCredentialsGrant(null as never)).toThrow(
+      /^axios-token-flight: oauth2\.clientCredentialsGrant: option `options`/,
+    );
+    expect(() => oauth2.refreshTokenGrant({ tokenUrl, clientId: '' })).toThrow(
+      /^axios-token-flight: oauth2\.refreshTokenGrant: option `clientId`/,
+    );
     expect(() => oauth2.refreshTokenGrant({ tokenUrl, clientId: 'c', clientSecret: 's', authMethod: 'private_key_jwt' as never })).toThrow(
       "axios-token-flight: oauth2.refreshTokenGrant: option `authMethod` must be 'client_secret_basic' or 'client_secret_post', got a string",
     );
   });
 
   it('an option that throws while being read is a TypeError naming it and the helper', () => {
-    const hostile = new Proxy({}, { ownKeys: () => { throw new Error('no'); } });
+    const hostile = new Proxy(
+      {},
+      {
+        ownKeys: () => {
+          throw new Error('no');
+        },
+      },
+    );
     expect(() => oauth2.refreshTokenGrant({ tokenUrl, clientId: 'c', extraParams: hostile })).toThrow(
       'axios-token-flight: oauth2.refreshTokenGrant: option `extraParams` could not be read (Error thrown while reading it)',
     );
-    const client = new Proxy({}, { get: () => { throw new RangeError('no'); } });
+    const client = new Proxy(
+      {},
+      {
+        get: () => {
+          throw new RangeError('no');
+        },
+      },
+    );
     expect(() => oauth2.refreshTokenGrant({ tokenUrl, clientId: 'c', httpClient: client as never })).toThrow(
       'axios-token-flight: oauth2.refreshTokenGrant: option `httpClient` could not be read (RangeError thrown while reading it)',
     );
   });
 
   it('extraParams with one non-string value among strings is refused', () => {
-    expect(() => oauth2.refreshTokenGrant({ tokenUrl, clientId: 'c', extraParams: { ok: 'x', n: 1 } as never })).toThrow(/`extraParams` must be an object of string values/);
+    expect(() => oauth2.refreshTokenGrant({ tokenUrl, clientId: 'c', extraParams: { ok: 'x', n: 1 } as never })).toThrow(
+      /`extraParams` must be an object of string values/,
+    );
   });
 });
 
@@ -307,7 +396,9 @@ describe('what the endpoint receives', () => {
     const error = await failure(refreshGrant()(context({ accessToken: 'a', version: 1, issuedAt: 0 })));
     expect(error).toBeInstanceOf(ReauthorizationRequiredError);
     expect((error as ReauthorizationRequiredError).key).toBe('acct-1');
-    expect(error.message).toBe('axios-token-flight: no refresh token is stored for "acct-1"; seed one with handle.setToken() after the user authorises');
+    expect(error.message).toBe(
+      'axios-token-flight: no refresh token is stored for "acct-1"; seed one with handle.setToken() after the user authorises',
+    );
     expect(scope.isDone()).toBe(false);
   });
 });
@@ -385,7 +476,9 @@ describe('what the endpoint answers', () => {
     endpoint(400, { error: 'unauthorized_client' });
     const error = await failure(refreshGrant()(context()));
     expect(error).toBeInstanceOf(ReauthorizationRequiredError);
-    expect(error.message).toBe(`axios-token-flight: token endpoint ${tokenUrl} answered 400 unauthorized_client; the user must authorise again`);
+    expect(error.message).toBe(
+      `axios-token-flight: token endpoint ${tokenUrl} answered 400 unauthorized_client; the user must authorise again`,
+    );
   });
 
   it('a 5xx error message is exact: status, code and description, nothing else', async () => {
@@ -406,7 +499,7 @@ describe('what the endpoint answers', () => {
     endpoint(400, { error: `e${'x'.repeat(100)}`, error_description: `line one\r\nline\u0007two ${'d'.repeat(300)}` });
     const error = await failure(refreshGrant()(context()));
     const quotedCode = `e${'x'.repeat(63)}…`;
-    const quotedDescription = `line one line two ${'d'.repeat(300)}`.slice(0, 200) + '…';
+    const quotedDescription = `${`line one line two ${'d'.repeat(300)}`.slice(0, 200)}…`;
     expect(error.message).toBe(`axios-token-flight: token endpoint ${tokenUrl} answered 400 ${quotedCode}: ${quotedDescription}`);
   });
 
@@ -449,9 +542,21 @@ describe('what the endpoint answers', () => {
 
 describe('token response fields', () => {
   it.each([
-    ['expires_in null and refresh_token null are "not given"', { access_token: 'x', expires_in: null, refresh_token: null }, { accessToken: 'x', extra: {} }],
-    ['a non-string token_type and scope are dropped, kept in extra', { access_token: 'x', token_type: 1, scope: 2 }, { accessToken: 'x', extra: { scope: 2 } }],
-    ['token_type is not an extra field', { access_token: 'x', token_type: 'Bearer', id_token: 'j' }, { accessToken: 'x', tokenType: 'Bearer', extra: { id_token: 'j' } }],
+    [
+      'expires_in null and refresh_token null are "not given"',
+      { access_token: 'x', expires_in: null, refresh_token: null },
+      { accessToken: 'x', extra: {} },
+    ],
+    [
+      'a non-string token_type and scope are dropped, kept in extra',
+      { access_token: 'x', token_type: 1, scope: 2 },
+      { accessToken: 'x', extra: { scope: 2 } },
+    ],
+    [
+      'token_type is not an extra field',
+      { access_token: 'x', token_type: 'Bearer', id_token: 'j' },
+      { accessToken: 'x', tokenType: 'Bearer', extra: { id_token: 'j' } },
+    ],
     ['a fractional expires_in is kept', { access_token: 'x', expires_in: 0.5 }, { accessToken: 'x', expiresIn: 0.5, extra: {} }],
   ])('%s', async (_name, reply, expected) => {
     endpoint(200, reply);
@@ -464,7 +569,11 @@ describe('token response fields', () => {
     ['expires_in "0"', { access_token: 'x', expires_in: '0' }, /expires_in must be a positive number of seconds \(got 0\)/],
     ['expires_in of spaces', { access_token: 'x', expires_in: '  ' }, /expires_in must be a positive number of seconds \(got a string\)/],
     ['expires_in true', { access_token: 'x', expires_in: true }, /expires_in must be a positive number of seconds \(got boolean\)/],
-    ['an empty refresh_token', { access_token: 'x', refresh_token: '' }, /refresh_token must be a non-empty string \(got an empty string\)/],
+    [
+      'an empty refresh_token',
+      { access_token: 'x', refresh_token: '' },
+      /refresh_token must be a non-empty string \(got an empty string\)/,
+    ],
     ['JSON null', null, /not a JSON object \(unparseable\)/],
     ['a JSON number', '42', /not a JSON object \(unparseable\)/],
     ['a JSON string', '"at_x"', /not a JSON object \(unparseable\)/],

@@ -11,7 +11,14 @@ import { Persistence } from '../../lib/refresh/persistence';
 import { NO_EXTRA } from '../../lib/token-extra';
 import { recordingLogger } from '../helpers/setup';
 
-const token = (version: number): TokenSet => ({ accessToken: `at-${version}`, refreshToken: `rt-${version}`, expiresAt: Date.now() + 3_600_000, issuedAt: Date.now(), version, extra: NO_EXTRA });
+const token = (version: number): TokenSet => ({
+  accessToken: `at-${version}`,
+  refreshToken: `rt-${version}`,
+  expiresAt: Date.now() + 3_600_000,
+  issuedAt: Date.now(),
+  version,
+  extra: NO_EXTRA,
+});
 
 interface Deferred {
   readonly version: number;

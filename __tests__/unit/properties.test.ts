@@ -6,7 +6,15 @@
 import { inspect } from 'node:util';
 import axios, { type AxiosInstance } from 'axios';
 import fc from 'fast-check';
-import { attachTokenRefresh, matchers, MemoryTokenStore, oauth2, ReplayLimitError, TokenFlightError, type TokenRefreshHandle } from '../../lib';
+import {
+  attachTokenRefresh,
+  matchers,
+  MemoryTokenStore,
+  oauth2,
+  ReplayLimitError,
+  TokenFlightError,
+  type TokenRefreshHandle,
+} from '../../lib';
 import { startFakeProvider, type ApiScriptStep, type TokenEndpointFault } from '../../lib/testing';
 
 jest.setTimeout(180_000);
@@ -54,8 +62,12 @@ type Outcome = { ok: true; config: unknown } | { ok: false; error: unknown } | {
 
 /** The plugin's per-request counters, from the config of the last send (the state travels with replays). */
 function countersOf(config: unknown): { replays: number; propagationWaits: number } | undefined {
-  const state = (config as Record<string, unknown> | undefined)?.['axios-token-flight'] as { replays?: unknown; propagationWaits?: unknown } | undefined;
-  return typeof state?.replays === 'number' && typeof state.propagationWaits === 'number' ? { replays: state.replays, propagationWaits: state.propagationWaits } : undefined;
+  const state = (config as Record<string, unknown> | undefined)?.['axios-token-flight'] as
+    | { replays?: unknown; propagationWaits?: unknown }
+    | undefined;
+  return typeof state?.replays === 'number' && typeof state.propagationWaits === 'number'
+    ? { replays: state.replays, propagationWaits: state.propagationWaits }
+    : undefined;
 }
 
 /**

@@ -4,7 +4,10 @@ import { closeAll, harness, seedRejected } from '../helpers/setup';
 afterEach(closeAll);
 
 /** The API rejects the stale token with `rejection` and accepts tokens the authority issued. */
-async function providerHarness(providerMatchers: Matcher[], rejection: { status: number; body: unknown; headers?: Record<string, string> }) {
+async function providerHarness(
+  providerMatchers: Matcher[],
+  rejection: { status: number; body: unknown; headers?: Record<string, string> },
+) {
   const h = await harness({ matchers: providerMatchers });
   h.api.handle((request) => {
     const token = request.authorization?.slice('Bearer '.length) ?? '';
@@ -15,7 +18,7 @@ async function providerHarness(providerMatchers: Matcher[], rejection: { status:
 }
 
 describe('provider verdicts end to end, through a real axios instance', () => {
-  it("Slack: HTTP 200 ok:false invalid_auth is refreshed and replayed", async () => {
+  it('Slack: HTTP 200 ok:false invalid_auth is refreshed and replayed', async () => {
     const h = await providerHarness([matchers.slack()], { status: 200, body: { ok: false, error: 'invalid_auth' } });
 
     const response = await h.client.post('/api/chat.postMessage', { channel: 'C1', text: 'hi' });
@@ -29,7 +32,12 @@ describe('provider verdicts end to end, through a real axios instance', () => {
     [
       'Meta: HTTP 400 OAuthException 190',
       [matchers.meta(), matchers.unauthorized()],
-      { status: 400, body: { error: { message: 'Error validating access token: Session has expired', type: 'OAuthException', code: 190, error_subcode: 463 } } },
+      {
+        status: 400,
+        body: {
+          error: { message: 'Error validating access token: Session has expired', type: 'OAuthException', code: 190, error_subcode: 463 },
+        },
+      },
       '/v21.0/me/accounts',
     ],
     [
@@ -51,7 +59,14 @@ describe('provider verdicts end to end, through a real axios instance', () => {
   it('Meta 460 (password changed): ReauthorizationRequiredError at once, no refresh, no replay', async () => {
     const h = await providerHarness([matchers.meta(), matchers.unauthorized()], {
       status: 400,
-      body: { error: { message: 'The session has been invalidated because the user changed their password.', type: 'OAuthException', code: 190, error_subcode: 460 } },
+      body: {
+        error: {
+          message: 'The session has been invalidated because the user changed their password.',
+          type: 'OAuthException',
+          code: 190,
+          error_subcode: 460,
+        },
+      },
     });
 
     const error = await h.client.get('/v21.0/me').catch((e: unknown) => e);
@@ -66,7 +81,10 @@ describe('provider verdicts end to end, through a real axios instance', () => {
     const h = await providerHarness([matchers.microsoftGraph(), matchers.unauthorized()], {
       status: 401,
       body: { error: { code: 'InvalidAuthenticationToken', message: 'Continuous access evaluation resulted in challenge' } },
-      headers: { 'www-authenticate': 'Bearer authorization_uri="https://login.windows.net/common/oauth2/authorize", error="insufficient_claims", claims="e30="' },
+      headers: {
+        'www-authenticate':
+          'Bearer authorization_uri="https://login.windows.net/common/oauth2/authorize", error="insufficient_claims", claims="e30="',
+      },
     });
 
     await expect(h.client.get('/v1.0/me')).rejects.toBeInstanceOf(ReauthorizationRequiredError);

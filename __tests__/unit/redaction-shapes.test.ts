@@ -13,7 +13,9 @@ const kOutHeaders = Symbol('kOutHeaders');
 
 /** A finished ClientRequest as Node leaves it: raw header block, header map, and a `pipe`. */
 function clientRequest(headers: Record<string, string>): Record<string | symbol, unknown> {
-  const block = `GET / HTTP/1.1\r\n${Object.entries(headers).map(([n, v]) => `${n}: ${v}\r\n`).join('')}\r\n`;
+  const block = `GET / HTTP/1.1\r\n${Object.entries(headers)
+    .map(([n, v]) => `${n}: ${v}\r\n`)
+    .join('')}\r\n`;
   const map = Object.fromEntries(Object.entries(headers).map(([n, v]) => [n.toLowerCase(), [n, v]]));
   return { _header: block, [kOutHeaders]: map, pipe: () => undefined };
 }
@@ -178,7 +180,11 @@ describe('causes', () => {
 
 describe('redactRequestBody', () => {
   it('replaces the request body of a token-endpoint AxiosError, in config and response.config', () => {
-    const error = { isAxiosError: true, config: { data: `refresh_token=${OTHER_SECRET}` }, response: { config: { data: 'client_secret=x' } } };
+    const error = {
+      isAxiosError: true,
+      config: { data: `refresh_token=${OTHER_SECRET}` },
+      response: { config: { data: 'client_secret=x' } },
+    };
     expect(redactRequestBody(error)).toBe(error);
     expect(error.config.data).toBe(REDACTED);
     expect(error.response.config.data).toBe(REDACTED);

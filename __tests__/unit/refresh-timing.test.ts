@@ -97,7 +97,9 @@ describe('WakeUps', () => {
 
   it('wakeAll ends the pauses of every key', async () => {
     const wakeUps = new WakeUps();
-    const pauses = Promise.all([wakeUps.pause('k', 10_000, lifetime.signal), wakeUps.pause('j', 10_000, lifetime.signal)]).then(() => undefined);
+    const pauses = Promise.all([wakeUps.pause('k', 10_000, lifetime.signal), wakeUps.pause('j', 10_000, lifetime.signal)]).then(
+      () => undefined,
+    );
     wakeUps.wakeAll();
     expect(await elapsed(pauses)).toBeLessThan(1_000);
   });

@@ -11,7 +11,14 @@ import { StoreGuard, UNREADABLE } from '../../lib/refresh/store-guard';
 import { NO_EXTRA } from '../../lib/token-extra';
 import { recordingLogger } from '../helpers/setup';
 
-const token = (version: number): TokenSet => ({ accessToken: `at-${version}`, refreshToken: `rt-${version}`, expiresAt: Date.now() + 3_600_000, issuedAt: Date.now(), version, extra: NO_EXTRA });
+const token = (version: number): TokenSet => ({
+  accessToken: `at-${version}`,
+  refreshToken: `rt-${version}`,
+  expiresAt: Date.now() + 3_600_000,
+  issuedAt: Date.now(),
+  version,
+  extra: NO_EXTRA,
+});
 const DOWN = new Error('connect ECONNREFUSED 127.0.0.1:6379');
 
 /** A memory store that can stop answering, counts the calls that reach it, and has `restore` only when asked. */
@@ -115,7 +122,9 @@ describe("'local': a failed call is answered in-process", () => {
     expect(await call(guard)).toBe(answer);
 
     expect(degraded).toEqual([{ operation, errorName: 'Error', errorMessage: DOWN.message }]);
-    expect(log.warnings).toEqual([[{ operation, errorName: 'Error' }, 'axios-token-flight: token store unavailable, continuing with in-process tokens']]);
+    expect(log.warnings).toEqual([
+      [{ operation, errorName: 'Error' }, 'axios-token-flight: token store unavailable, continuing with in-process tokens'],
+    ]);
     expect(guard.healthy).toBe(false);
   });
 

@@ -27,7 +27,8 @@ test('no function in lib/ takes more than one boolean positional parameter', () 
   const offenders: string[] = [];
   const isBoolean = (type: ts.TypeNode | undefined): boolean =>
     type !== undefined &&
-    (type.kind === ts.SyntaxKind.BooleanKeyword || (ts.isUnionTypeNode(type) && type.types.some((t) => t.kind === ts.SyntaxKind.BooleanKeyword)));
+    (type.kind === ts.SyntaxKind.BooleanKeyword ||
+      (ts.isUnionTypeNode(type) && type.types.some((t) => t.kind === ts.SyntaxKind.BooleanKeyword)));
   for (const file of files) {
     const source = sourceOf(file);
     const visit = (node: ts.Node): void => {
@@ -51,7 +52,11 @@ const LAYER_RULES: ReadonlyArray<{ layer: RegExp; mayNotImport: RegExp; why: str
   { layer: /^matchers\//, mayNotImport: /^(interceptors|refresh|stores|oauth2|cli)\/|^attach\.ts$/, why: 'matchers are pure' },
   { layer: /^stores\//, mayNotImport: /^(interceptors|refresh|oauth2|cli)\/|^attach\.ts$/, why: 'stores sit below refresh' },
   { layer: /^refresh\//, mayNotImport: /^(interceptors|cli|oauth2)\/|^attach\.ts$/, why: 'refresh sits below the interceptors' },
-  { layer: /^(secrets|async)\//, mayNotImport: /^(interceptors|refresh|stores|oauth2|cli|matchers)\/|^attach\.ts$/, why: 'shared helpers depend on nothing above them' },
+  {
+    layer: /^(secrets|async)\//,
+    mayNotImport: /^(interceptors|refresh|stores|oauth2|cli|matchers)\/|^attach\.ts$/,
+    why: 'shared helpers depend on nothing above them',
+  },
   { layer: /^interceptors\//, mayNotImport: /^(cli|oauth2)\/|^attach\.ts$/, why: 'attach wires the interceptors, not the reverse' },
 ];
 

@@ -6,12 +6,24 @@
 import { TokenCache } from '../../lib/refresh/token-cache';
 import type { TokenSet } from '../../lib';
 
-const token = (version = 1): TokenSet => ({ accessToken: `at-${version}`, version, issuedAt: Date.now(), expiresAt: Date.now() + 3_600_000, extra: {} });
+const token = (version = 1): TokenSet => ({
+  accessToken: `at-${version}`,
+  version,
+  issuedAt: Date.now(),
+  expiresAt: Date.now() + 3_600_000,
+  extra: {},
+});
 
 function cache(maxEntries: number) {
   const evicted: string[] = [];
   let evictable = true;
-  const tokens = new TokenCache({ skewMs: 60_000, random: () => 0.5, maxEntries, canEvict: () => evictable, onEvict: (key) => evicted.push(key) });
+  const tokens = new TokenCache({
+    skewMs: 60_000,
+    random: () => 0.5,
+    maxEntries,
+    canEvict: () => evictable,
+    onEvict: (key) => evicted.push(key),
+  });
   return { tokens, evicted, setEvictable: (value: boolean) => (evictable = value) };
 }
 

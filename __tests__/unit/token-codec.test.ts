@@ -51,7 +51,9 @@ describe.each([
   it('refuses a value whose version is not the one the store keeps beside it, naming both', () => {
     const error = decodeError(() => codec.decode(codec.encode(token, 'k'), 'k', 4));
     expect(error.name).toBe('TokenDecodeError');
-    expect(error.message).toMatch(/^the token set at k (says version 3, but the store's version field says 4: it was tampered with|could not be decrypted)/);
+    expect(error.message).toMatch(
+      /^the token set at k (says version 3, but the store's version field says 4: it was tampered with|could not be decrypted)/,
+    );
   });
 });
 
@@ -62,17 +64,23 @@ describe('JSON codec', () => {
 
   it('says so when a value is encrypted but the store has no key (both prefixes)', () => {
     for (const value of ['v2:AAAA', 'v1:AAAA']) {
-      expect(decodeError(() => codec.decode(value, 'p:{k}:token', 1)).message).toBe('the token set at p:{k}:token is encrypted, but the store has no encryptionKey');
+      expect(decodeError(() => codec.decode(value, 'p:{k}:token', 1)).message).toBe(
+        'the token set at p:{k}:token is encrypted, but the store has no encryptionKey',
+      );
     }
   });
 
   it.each(['issuedAt', 'expiresAt'])('refuses an infinite %s (JSON reads 1e999 as Infinity)', (field) => {
     const text = `{"accessToken":"at_x","version":1,"issuedAt":1,"${field}":1e999}`;
-    expect(decodeError(() => codec.decode(text, 'p:{k}:token', 1)).message).toBe('the token set at p:{k}:token does not have the expected shape');
+    expect(decodeError(() => codec.decode(text, 'p:{k}:token', 1)).message).toBe(
+      'the token set at p:{k}:token does not have the expected shape',
+    );
   });
 
   it('says so when a value is not JSON', () => {
-    expect(decodeError(() => codec.decode('{"accessToken":', 'p:{k}:token', 1)).message).toBe('the token set at p:{k}:token is not valid JSON');
+    expect(decodeError(() => codec.decode('{"accessToken":', 'p:{k}:token', 1)).message).toBe(
+      'the token set at p:{k}:token is not valid JSON',
+    );
   });
 
   it.each([
@@ -126,23 +134,31 @@ describe('AES-256-GCM codec', () => {
   });
 
   it('refuses a plain JSON value', () => {
-    expect(decodeError(() => codec.decode(JSON.stringify(token), 'k', 3)).message).toBe('the token set at k is not encrypted, but the store has an encryptionKey');
+    expect(decodeError(() => codec.decode(JSON.stringify(token), 'k', 3)).message).toBe(
+      'the token set at k is not encrypted, but the store has an encryptionKey',
+    );
   });
 
   it.each([
     ['another key', (value: string) => createCodec(randomBytes(32)).decode(value, 'k', 3)],
     ['another Redis key', (value: string) => codec.decode(value, 'other', 3)],
     ['another version field', (value: string) => codec.decode(value, 'k', 4)],
-    ['one bit of the ciphertext flipped', (value: string) => {
-      const raw = Buffer.from(value.slice(3), 'base64');
-      raw[raw.length - 1] = (raw[raw.length - 1] as number) ^ 1;
-      return codec.decode(`v2:${raw.toString('base64')}`, 'k', 3);
-    }],
-    ['one bit of the tag flipped', (value: string) => {
-      const raw = Buffer.from(value.slice(3), 'base64');
-      raw[12] = (raw[12] as number) ^ 1;
-      return codec.decode(`v2:${raw.toString('base64')}`, 'k', 3);
-    }],
+    [
+      'one bit of the ciphertext flipped',
+      (value: string) => {
+        const raw = Buffer.from(value.slice(3), 'base64');
+        raw[raw.length - 1] = (raw[raw.length - 1] as number) ^ 1;
+        return codec.decode(`v2:${raw.toString('base64')}`, 'k', 3);
+      },
+    ],
+    [
+      'one bit of the tag flipped',
+      (value: string) => {
+        const raw = Buffer.from(value.slice(3), 'base64');
+        raw[12] = (raw[12] as number) ^ 1;
+        return codec.decode(`v2:${raw.toString('base64')}`, 'k', 3);
+      },
+    ],
     ['a truncated value', (value: string) => codec.decode(value.slice(0, 20), 'k', 3)],
   ])('refuses a value read with %s', (_name, read) => {
     const value = codec.encode(token, 'k');
@@ -170,7 +186,9 @@ describe('AES-256-GCM codec', () => {
 
   it('refuses a decrypted value of the wrong shape', () => {
     const { accessToken: _dropped, ...shapeless } = token;
-    expect(decodeError(() => codec.decode(codec.encode(shapeless as TokenSet, 'k'), 'k', 3)).message).toBe('the token set at k does not have the expected shape');
+    expect(decodeError(() => codec.decode(codec.encode(shapeless as TokenSet, 'k'), 'k', 3)).message).toBe(
+      'the token set at k does not have the expected shape',
+    );
   });
 });
 
@@ -221,7 +239,9 @@ describe('parseEncryptionKey', () => {
 
   it('refuses a key of all zeros, in every form', () => {
     for (const value of [Buffer.alloc(32), '0'.repeat(64), Buffer.alloc(32).toString('base64')]) {
-      expect(() => parseEncryptionKey(value)).toThrow('axios-token-flight: RedisTokenStore option `encryptionKey` is all zeros: use a random key, e.g. crypto.randomBytes(32)');
+      expect(() => parseEncryptionKey(value)).toThrow(
+        'axios-token-flight: RedisTokenStore option `encryptionKey` is all zeros: use a random key, e.g. crypto.randomBytes(32)',
+      );
     }
   });
 

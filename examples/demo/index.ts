@@ -12,7 +12,13 @@ import { obtainRedis, type DemoRedis } from './redis';
 import { printTable, ProgressLine, summarise, type ScenarioResult } from './report';
 import type { WorkerConfig, WorkerCounts, WorkerMessage } from './worker';
 
-async function runScenario(name: string, mode: WorkerConfig['mode'], options: DemoOptions, redis: DemoRedis | undefined, workers: number): Promise<ScenarioResult> {
+async function runScenario(
+  name: string,
+  mode: WorkerConfig['mode'],
+  options: DemoOptions,
+  redis: DemoRedis | undefined,
+  workers: number,
+): Promise<ScenarioResult> {
   const provider = await startFakeProvider({ accessTokenTtlSeconds: options.tokenTtlSeconds, propagationMs: options.propagationMs });
   const key = `linkedin:acct-${mode}`;
   const { refreshToken, expiresIn } = provider.authorize();
@@ -42,12 +48,21 @@ async function runScenario(name: string, mode: WorkerConfig['mode'], options: De
   return result;
 }
 
-async function seedRedis(url: string, mode: WorkerConfig['mode'], key: string, seed: { accessToken: string; refreshToken: string; expiresIn: number }): Promise<void> {
+async function seedRedis(
+  url: string,
+  mode: WorkerConfig['mode'],
+  key: string,
+  seed: { accessToken: string; refreshToken: string; expiresIn: number },
+): Promise<void> {
   const redis = new Redis(url);
   if (mode === 'naive') {
     await redis.set(`demo-naive:${key}`, JSON.stringify(seed));
   } else {
-    const handle = attachTokenRefresh(axios.create(), { origins: 'any', store: new RedisTokenStore(redis, { prefix: 'demo' }), refresh: async () => ({ accessToken: 'unused' }) });
+    const handle = attachTokenRefresh(axios.create(), {
+      origins: 'any',
+      store: new RedisTokenStore(redis, { prefix: 'demo' }),
+      refresh: async () => ({ accessToken: 'unused' }),
+    });
     await handle.setToken(seed, key);
     handle.detach();
   }
@@ -56,7 +71,10 @@ async function seedRedis(url: string, mode: WorkerConfig['mode'], key: string, s
 
 function runWorker(config: WorkerConfig, onProgress: (counts: WorkerCounts) => void): Promise<Extract<WorkerMessage, { type: 'done' }>> {
   return new Promise((resolve, reject) => {
-    const child = fork(path.join(__dirname, 'worker.ts'), [], { execArgv: ['--import', 'tsx'], env: { ...process.env, DEMO_CONFIG: JSON.stringify(config) } });
+    const child = fork(path.join(__dirname, 'worker.ts'), [], {
+      execArgv: ['--import', 'tsx'],
+      env: { ...process.env, DEMO_CONFIG: JSON.stringify(config) },
+    });
     let done: Extract<WorkerMessage, { type: 'done' }> | undefined;
     child.on('message', (message: WorkerMessage) => {
       if (message.type === 'progress') onProgress(message);
@@ -79,7 +97,9 @@ async function main(): Promise<void> {
       ? 'No REDIS_URL and no redis-server on PATH: running ONE process with the memory store (the cross-process part needs Redis).'
       : `Redis: ${redis.origin}. ${workers} worker processes × ${options.concurrency} requests in flight.`,
   );
-  console.log(`Tokens live ${options.tokenTtlSeconds} s; a new token is answered 401/65601 for ${options.propagationMs} ms. ${options.durationSeconds} s per scenario.\n`);
+  console.log(
+    `Tokens live ${options.tokenTtlSeconds} s; a new token is answered 401/65601 for ${options.propagationMs} ms. ${options.durationSeconds} s per scenario.\n`,
+  );
   try {
     const results = [await runScenario('axios-token-flight', 'plugin', options, redis, workers)];
     if (options.naive) results.push(await runScenario('naive interceptor', 'naive', options, redis, workers));

@@ -21,7 +21,12 @@ export function attachNaiveRefresh(api: AxiosInstance, shared: SharedTokens, tok
 
   const refresh = async (): Promise<void> => {
     const { refreshToken } = await shared.read();
-    const body = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: 'demo', client_secret: 'demo-secret' });
+    const body = new URLSearchParams({
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+      client_id: 'demo',
+      client_secret: 'demo-secret',
+    });
     const { data } = await axios.post<{ access_token: string; refresh_token?: string }>(tokenUrl, body.toString());
     counters.refreshes += 1;
     accessToken = data.access_token;

@@ -23,7 +23,10 @@ export class ProgressLine {
   readonly #tty = process.stdout.isTTY === true;
   #lastPrinted = 0;
 
-  constructor(private readonly name: string, workers: number) {
+  constructor(
+    private readonly name: string,
+    workers: number,
+  ) {
     this.#counts = Array.from({ length: workers }, () => ({ sent: 0, ok: 0, failed: 0, refreshes: 0, replays: 0, waits: 0 }));
   }
 

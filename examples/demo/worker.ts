@@ -4,7 +4,15 @@
  */
 import axios, { type AxiosInstance } from 'axios';
 import Redis from 'ioredis';
-import { attachTokenRefresh, matchers, MemoryTokenStore, oauth2, RedisTokenStore, TokenFlightError, type TokenInput } from 'axios-token-flight';
+import {
+  attachTokenRefresh,
+  matchers,
+  MemoryTokenStore,
+  oauth2,
+  RedisTokenStore,
+  TokenFlightError,
+  type TokenInput,
+} from 'axios-token-flight';
 import { attachNaiveRefresh, type NaiveCounters, type SharedTokens } from './naive-interceptor';
 
 export interface WorkerConfig {
@@ -52,7 +60,12 @@ async function main(): Promise<void> {
         counts.ok += 1;
       } catch (error) {
         counts.failed += 1;
-        const label = error instanceof TokenFlightError ? error.name : axios.isAxiosError(error) ? `HTTP ${error.response?.status ?? error.code}` : String(error);
+        const label =
+          error instanceof TokenFlightError
+            ? error.name
+            : axios.isAxiosError(error)
+              ? `HTTP ${error.response?.status ?? error.code}`
+              : String(error);
         errors[label] = (errors[label] ?? 0) + 1;
       }
       latencies.push(performance.now() - started);
@@ -92,8 +105,16 @@ function withNaive(api: AxiosInstance, config: WorkerConfig, redis: Redis | unde
   const redisKey = `demo-naive:${config.key}`;
   const shared: SharedTokens =
     redis === undefined
-      ? { read: async () => local as NonNullable<typeof local>, write: async (tokens) => void (local = { ...tokens }) }
-      : { read: async () => JSON.parse((await redis.get(redisKey)) ?? '{}'), write: async (tokens) => void (await redis.set(redisKey, JSON.stringify(tokens))) };
+      ? {
+          read: async () => local as NonNullable<typeof local>,
+          write: async (tokens) => {
+            local = { ...tokens };
+          },
+        }
+      : {
+          read: async () => JSON.parse((await redis.get(redisKey)) ?? '{}'),
+          write: async (tokens) => void (await redis.set(redisKey, JSON.stringify(tokens))),
+        };
   const naive: NaiveCounters = { refreshes: 0, retries: 0 };
   attachNaiveRefresh(api, shared, config.tokenUrl, naive);
   const sync = setInterval(() => Object.assign(counts, { refreshes: naive.refreshes, replays: naive.retries }), 100);

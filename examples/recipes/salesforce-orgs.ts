@@ -12,7 +12,12 @@ export function salesforceOrgs(options: { store: TokenStore; tokenUrl: string; c
   const attachOrg = (key: string, instanceUrl: string) => {
     orgs.get(key)?.handle.detach(); // a new connection, or the org moved to another instance
     const client = axios.create({ baseURL: instanceUrl });
-    const handle = attachTokenRefresh(client, { store: options.store, key, refresh, matchers: [matchers.salesforce(), matchers.unauthorized()] });
+    const handle = attachTokenRefresh(client, {
+      store: options.store,
+      key,
+      refresh,
+      matchers: [matchers.salesforce(), matchers.unauthorized()],
+    });
     orgs.set(key, { client, handle });
     return { client, handle };
   };

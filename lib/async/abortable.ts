@@ -59,7 +59,13 @@ export async function settleWithin(promise: Promise<unknown>, ms: number): Promi
     timer = setTimeout(resolve, ms);
   });
   try {
-    await Promise.race([promise.then(() => undefined, () => undefined), timeout]);
+    await Promise.race([
+      promise.then(
+        () => undefined,
+        () => undefined,
+      ),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
   }

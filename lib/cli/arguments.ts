@@ -51,7 +51,8 @@ export function parseCliArguments(argv: readonly string[], env: NodeJS.ProcessEn
   if (command === undefined) throw new UsageError('no command given (list, show, delete or seed); see --help');
   if (!COMMANDS.has(command)) throw new UsageError(`unknown command "${command}" (list, show, delete or seed)`);
   const needsKey = command !== 'list';
-  if (needsKey && (key === undefined || key === '')) throw new UsageError(`${command} needs a credential key: axios-token-flight ${command} <key>`);
+  if (needsKey && (key === undefined || key === ''))
+    throw new UsageError(`${command} needs a credential key: axios-token-flight ${command} <key>`);
   if (!needsKey && key !== undefined) throw new UsageError(`list takes no key (use --match <glob>)`);
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
   if (values.match !== undefined && command !== 'list') throw new UsageError('--match is for list only');

@@ -25,7 +25,11 @@ export function formatTable(statuses: readonly CredentialStatus[], now = Date.no
   ]);
   const header = ['KEY', 'VERSION', 'EXPIRES', 'REFRESH TOKEN', 'STATE'];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] as string).length)));
-  const line = (cells: readonly string[]): string => cells.map((cell, column) => cell.padEnd(widths[column] as number)).join('  ').trimEnd();
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((cell, column) => cell.padEnd(widths[column] as number))
+      .join('  ')
+      .trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
 }
 

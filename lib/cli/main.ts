@@ -39,7 +39,8 @@ export async function runCli(io: CliIo): Promise<number> {
   let redis: RedisConnection | undefined;
   try {
     const input = args.command === 'seed' ? await readTokenJson(io.stdin) : undefined;
-    const store = openStore(args, io.env, (redis = await connect(args.redisUrl)));
+    redis = await connect(args.redisUrl);
+    const store = openStore(args, io.env, redis);
     await run(args, store, input, io);
     return 0;
   } catch (error) {
@@ -109,7 +110,8 @@ function openStore(args: CliArguments, env: NodeJS.ProcessEnv, redis: RedisConne
       ...(encryptionKey === undefined || encryptionKey === '' ? {} : { encryptionKey }),
     });
   } catch (error) {
-    if (/encryptionKey/.test((error as Error).message)) throw new UsageError(`${ENCRYPTION_KEY_VARIABLE} is not a valid key: 32 bytes as 64 hex digits or base64`);
+    if (/encryptionKey/.test((error as Error).message))
+      throw new UsageError(`${ENCRYPTION_KEY_VARIABLE} is not a valid key: 32 bytes as 64 hex digits or base64`);
     throw error;
   }
 }
@@ -155,9 +157,12 @@ function explain(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   const cause = (error as { cause?: { message?: unknown } } | undefined)?.cause?.message;
   const text = `${message} ${typeof cause === 'string' ? cause : ''}`;
-  if (/encrypted, but the store has no encryptionKey/.test(text)) return `the store is encrypted: set ${ENCRYPTION_KEY_VARIABLE} to its encryptionKey`;
-  if (/could not be decrypted/.test(text)) return `the stored values do not decrypt with ${ENCRYPTION_KEY_VARIABLE}: is it the store's encryptionKey?`;
-  if (/is not encrypted, but the store has an encryptionKey/.test(text)) return `the store is not encrypted: unset ${ENCRYPTION_KEY_VARIABLE}`;
+  if (/encrypted, but the store has no encryptionKey/.test(text))
+    return `the store is encrypted: set ${ENCRYPTION_KEY_VARIABLE} to its encryptionKey`;
+  if (/could not be decrypted/.test(text))
+    return `the stored values do not decrypt with ${ENCRYPTION_KEY_VARIABLE}: is it the store's encryptionKey?`;
+  if (/is not encrypted, but the store has an encryptionKey/.test(text))
+    return `the store is not encrypted: unset ${ENCRYPTION_KEY_VARIABLE}`;
   return message.replace(/^axios-token-flight: /, '').split('\n')[0] as string;
 }
 

@@ -9,10 +9,13 @@ export function classify(response: AxiosResponse, matchers: readonly Matcher[], 
     try {
       verdict = matcher(response);
     } catch (error) {
-      throw new MatcherError(`axios-token-flight: matcher #${index} (${matcher.name || 'anonymous'}) threw while classifying a ${response.status} response`, {
-        key,
-        cause: error,
-      });
+      throw new MatcherError(
+        `axios-token-flight: matcher #${index} (${matcher.name || 'anonymous'}) threw while classifying a ${response.status} response`,
+        {
+          key,
+          cause: error,
+        },
+      );
     }
     if (verdict === 'refresh' || verdict === 'propagation' || verdict === 'reauthorize') return verdict;
     if (verdict !== undefined) throw notAVerdict(index, matcher, verdict, response.status, key);

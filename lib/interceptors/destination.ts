@@ -17,7 +17,8 @@ export function isAbsoluteUrl(url: string): boolean {
         index += 1;
         break;
       }
-      if (!(isLetter(code) || (code >= 48 && code <= 57) || code === 43 /* + */ || code === 45 /* - */ || code === 46 /* . */)) return false;
+      if (!((isLetter(code) || (code >= 48 && code <= 57) || code === 43 /* + */ || code === 45 /* - */ || code === 46) /* . */))
+        return false;
     }
     // No `:` found: `index` is past the end, so the `//` test below fails.
   }
@@ -105,4 +106,3 @@ function baseFactsFor(rawBase: unknown): UrlFacts | undefined {
 function allows(allowed: ReadonlySet<string> | null, origin: string | undefined): boolean {
   return allowed === null || (origin !== undefined && allowed.has(origin));
 }
-

@@ -1,5 +1,11 @@
 import type { AxiosError, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
-import { ReauthorizationRequiredError, ReplayLimitError, TokenFlightError, TokenPropagationError, UnreplayableRequestError } from '../errors';
+import {
+  ReauthorizationRequiredError,
+  ReplayLimitError,
+  TokenFlightError,
+  TokenPropagationError,
+  UnreplayableRequestError,
+} from '../errors';
 import { isAxiosErrorLike } from '../secrets/redact';
 import { sleep } from '../async/abortable';
 import { backoffDelay } from '../backoff';

@@ -7,7 +7,6 @@ import { destinationOf } from './destination';
 import type { NewerConfigOptions } from '../axios-newer-options';
 import { existingStateOf } from './state';
 
-
 type RedirectHook = (options: Record<string, unknown>, responseDetails?: unknown, requestDetails?: unknown) => void;
 type RequestTransform = (this: InternalAxiosRequestConfig, data: unknown, headers: AxiosHeaders) => unknown;
 
@@ -99,7 +98,8 @@ export function createSendGuard({ origins, secrets, logger, injection }: SendGua
     if (state?.sentVersion !== undefined) {
       const destination = destinationOf(this, origins, axiosMayLogIn);
       if (destination === 'allowed') {
-        if (this.beforeRedirect !== guardRedirect) this.beforeRedirect = hookFor(this.beforeRedirect) as NonNullable<InternalAxiosRequestConfig['beforeRedirect']>;
+        if (this.beforeRedirect !== guardRedirect)
+          this.beforeRedirect = hookFor(this.beforeRedirect) as NonNullable<InternalAxiosRequestConfig['beforeRedirect']>;
         if (fetchKeepsHeaderOnRedirect) followNoRedirectOnFetch(this as NewerConfigOptions);
         return data;
       }
@@ -107,7 +107,10 @@ export function createSendGuard({ origins, secrets, logger, injection }: SendGua
       // after us: no token, and its 401 is not ours to refresh for.
       state.sentVersion = undefined;
       if (destination === 'foreign') {
-        logger?.warn({ key: state.key }, 'axios-token-flight: withheld the token: the request was pointed at another origin after it was injected');
+        logger?.warn(
+          { key: state.key },
+          'axios-token-flight: withheld the token: the request was pointed at another origin after it was injected',
+        );
       }
     }
     // Not injected by us for this send (another origin, `skip`, or a destination changed after

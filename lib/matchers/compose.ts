@@ -9,14 +9,18 @@ const VERDICTS = new Set<Verdict>(['refresh', 'propagation', 'reauthorize']);
 
 function assertStatuses(helper: string, statuses: readonly unknown[]): readonly number[] {
   if (statuses.length === 0 || statuses.some((s) => !Number.isInteger(s) || (s as number) < 100 || (s as number) > 599)) {
-    throw new TypeError(`axios-token-flight: matchers.${helper}: statuses must be HTTP status codes, got ${statuses.map(describe).join(', ')}`);
+    throw new TypeError(
+      `axios-token-flight: matchers.${helper}: statuses must be HTTP status codes, got ${statuses.map(describe).join(', ')}`,
+    );
   }
   return statuses as readonly number[];
 }
 
 function assertVerdict(helper: string, verdict: unknown): Verdict {
   if (!VERDICTS.has(verdict as Verdict)) {
-    throw new TypeError(`axios-token-flight: matchers.${helper}: verdict must be 'refresh', 'propagation' or 'reauthorize', got ${describe(verdict)}`);
+    throw new TypeError(
+      `axios-token-flight: matchers.${helper}: verdict must be 'refresh', 'propagation' or 'reauthorize', got ${describe(verdict)}`,
+    );
   }
   return verdict as Verdict;
 }
@@ -55,7 +59,8 @@ export function bodyField(
   verdict: Verdict,
   options: BodyFieldOptions = {},
 ): Matcher {
-  if (typeof path !== 'string' || path === '') throw new TypeError('axios-token-flight: matchers.bodyField: path must be a non-empty string');
+  if (typeof path !== 'string' || path === '')
+    throw new TypeError('axios-token-flight: matchers.bodyField: path must be a non-empty string');
   if (typeof values !== 'function' && (!Array.isArray(values) || values.length === 0)) {
     throw new TypeError('axios-token-flight: matchers.bodyField: values must be a non-empty array or a predicate');
   }
@@ -74,7 +79,8 @@ export function header(name: string, pattern: RegExp, verdict: Verdict, options:
   if (typeof name !== 'string' || !HTTP_TOKEN.test(name)) {
     throw new TypeError(`axios-token-flight: matchers.header: name must be an HTTP header name, got ${describe(name)}`);
   }
-  if (!(pattern instanceof RegExp)) throw new TypeError(`axios-token-flight: matchers.header: pattern must be a RegExp, got ${describe(pattern)}`);
+  if (!(pattern instanceof RegExp))
+    throw new TypeError(`axios-token-flight: matchers.header: pattern must be a RegExp, got ${describe(pattern)}`);
   const checkedVerdict = assertVerdict('header', verdict);
   const statuses = statusFilter('header', options);
   return (response) => {

@@ -2,7 +2,7 @@ import type { Matcher } from '../types';
 import { headerValue } from './read';
 
 /** RFC 6750 §3: `WWW-Authenticate: Bearer …, error="invalid_token"`. */
-const INVALID_TOKEN_CHALLENGE = /\bbearer\b[^]*\berror\s*=\s*"?invalid_token"?/i;
+const INVALID_TOKEN_CHALLENGE = /\bbearer\b[\s\S]*\berror\s*=\s*"?invalid_token"?/i;
 
 /**
  * The generic matcher: any 401, or an error status (4xx/5xx) carrying an RFC 6750 `invalid_token` challenge.

@@ -29,13 +29,26 @@ export async function readBounded(body: unknown, limit: number, declaredLength: 
     }
     return Buffer.concat(chunks).toString('utf8');
   }
-  const text = typeof body === 'string' ? body : ArrayBuffer.isView(body) ? Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8') : body === undefined || body === null ? '' : typeof body === 'object' ? JSON.stringify(body) : String(body);
+  const text =
+    typeof body === 'string'
+      ? body
+      : ArrayBuffer.isView(body)
+        ? Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8')
+        : body === undefined || body === null
+          ? ''
+          : typeof body === 'object'
+            ? JSON.stringify(body)
+            : String(body);
   if (Buffer.byteLength(text) > limit) throw new ResponseTooLargeError(limit);
   return text;
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function'
+  );
 }
 
 /** Ends a body we will not read: a Node stream is destroyed, a web stream cancelled. */

@@ -54,41 +54,76 @@ export interface ResolvedEndpoint {
 
 let privateClient: AxiosInstance | undefined;
 
+/** One axios instance of the plugin's own for every helper without an `httpClient`: never the caller's interceptors. */
+function sharedPrivateClient(): AxiosInstance {
+  privateClient ??= axios.create();
+  return privateClient;
+}
+
 /** Option names every grant helper accepts. */
 const ENDPOINT_OPTIONS = [
-  'tokenUrl', 'clientId', 'clientSecret', 'authMethod', 'scope', 'extraParams', 'httpClient', 'maxResponseBytes',
+  'tokenUrl',
+  'clientId',
+  'clientSecret',
+  'authMethod',
+  'scope',
+  'extraParams',
+  'httpClient',
+  'maxResponseBytes',
 ] as const satisfies ReadonlyArray<keyof TokenEndpointOptions>;
 
 /**
  * Reads a helper's options once (a throwing getter or revoked Proxy is a `TypeError` naming the
  * option; an unknown name too) and checks the ones every helper shares.
  */
-export function readHelperOptions<K extends string>(helper: string, options: unknown, extra: readonly K[] = []): Partial<Record<(typeof ENDPOINT_OPTIONS)[number] | K, unknown>> {
+export function readHelperOptions<K extends string>(
+  helper: string,
+  options: unknown,
+  extra: readonly K[] = [],
+): Partial<Record<(typeof ENDPOINT_OPTIONS)[number] | K, unknown>> {
   const where = `${helper}: `;
   if (typeof options !== 'object' || options === null) throw optionError(where, 'options', 'an object', options);
   return snapshotOptions(where, options, [...ENDPOINT_OPTIONS, ...extra]);
 }
 
-export function resolveEndpoint(helper: string, options: Partial<Record<(typeof ENDPOINT_OPTIONS)[number], unknown>>, requireSecret: boolean): ResolvedEndpoint {
+export function resolveEndpoint(
+  helper: string,
+  options: Partial<Record<(typeof ENDPOINT_OPTIONS)[number], unknown>>,
+  requireSecret: boolean,
+): ResolvedEndpoint {
   const where = `${helper}: `;
-  const { tokenUrl, clientId, clientSecret, authMethod, scope, extraParams, httpClient, maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES } = options;
-  if (typeof tokenUrl !== 'string' || originOf(tokenUrl) === undefined) throw optionError(where, 'tokenUrl', 'an absolute http(s) URL', tokenUrl);
+  const {
+    tokenUrl,
+    clientId,
+    clientSecret,
+    authMethod,
+    scope,
+    extraParams,
+    httpClient,
+    maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES,
+  } = options;
+  if (typeof tokenUrl !== 'string' || originOf(tokenUrl) === undefined)
+    throw optionError(where, 'tokenUrl', 'an absolute http(s) URL', tokenUrl);
   if (typeof clientId !== 'string' || clientId === '') throw optionError(where, 'clientId', 'a non-empty string', clientId);
-  if (clientSecret !== undefined && (typeof clientSecret !== 'string' || clientSecret === '')) throw optionError(where, 'clientSecret', 'a non-empty string', clientSecret);
+  if (clientSecret !== undefined && (typeof clientSecret !== 'string' || clientSecret === ''))
+    throw optionError(where, 'clientSecret', 'a non-empty string', clientSecret);
   if (requireSecret && clientSecret === undefined) throw optionError(where, 'clientSecret', 'a non-empty string', clientSecret);
   if (authMethod !== undefined && authMethod !== 'client_secret_basic' && authMethod !== 'client_secret_post') {
     throw optionError(where, 'authMethod', "'client_secret_basic' or 'client_secret_post'", authMethod);
   }
-  if (authMethod !== undefined && clientSecret === undefined) throw optionError(where, 'clientSecret', `set when authMethod is '${authMethod}'`, clientSecret);
+  if (authMethod !== undefined && clientSecret === undefined)
+    throw optionError(where, 'clientSecret', `set when authMethod is '${authMethod}'`, clientSecret);
   if (scope !== undefined && typeof scope !== 'string') throw optionError(where, 'scope', 'a string', scope);
   const params = readingOption(`${helper}: `, 'extraParams', () => {
     if (extraParams === undefined) return {};
     const entries = typeof extraParams === 'object' && extraParams !== null ? Object.entries(extraParams) : undefined;
-    if (entries === undefined || entries.some(([, v]) => typeof v !== 'string')) throw optionError(where, 'extraParams', 'an object of string values', extraParams);
+    if (entries === undefined || entries.some(([, v]) => typeof v !== 'string'))
+      throw optionError(where, 'extraParams', 'an object of string values', extraParams);
     return Object.fromEntries(entries) as Record<string, string>;
   });
   const client = readingOption(`${helper}: `, 'httpClient', () => {
-    if (httpClient !== undefined && typeof (httpClient as { request?: unknown } | null)?.request !== 'function') throw optionError(where, 'httpClient', 'an axios instance', httpClient);
+    if (httpClient !== undefined && typeof (httpClient as { request?: unknown } | null)?.request !== 'function')
+      throw optionError(where, 'httpClient', 'an axios instance', httpClient);
     return httpClient as AxiosInstance | undefined;
   });
   if (typeof maxResponseBytes !== 'number' || !Number.isInteger(maxResponseBytes) || maxResponseBytes < 1) {
@@ -119,7 +154,7 @@ export function resolveEndpoint(helper: string, options: Partial<Record<(typeof 
     secrets,
     baseParams,
     headers,
-    client: client ?? (privateClient ??= axios.create()),
+    client: client ?? sharedPrivateClient(),
   };
 }
 
@@ -202,7 +237,8 @@ export async function requestToken(
   } catch (error) {
     if (context.signal.aborted) throw context.signal.reason;
     const tooLarge =
-      error instanceof ResponseTooLargeError || ((error as { code?: unknown }).code === 'ERR_BAD_RESPONSE' && /maxContentLength/.test(String((error as Error).message)));
+      error instanceof ResponseTooLargeError ||
+      ((error as { code?: unknown }).code === 'ERR_BAD_RESPONSE' && /maxContentLength/.test(String((error as Error).message)));
     const problem = tooLarge ? `answered with more than maxResponseBytes (${endpoint.maxResponseBytes} bytes)` : 'could not be reached';
     throw new RefreshFailedError(`axios-token-flight: token endpoint ${endpoint.displayUrl} ${problem}`, {
       key: context.key,

@@ -12,7 +12,7 @@ const MAX_ERROR_CODE = 64;
 
 /** Provider text made safe to put in a message: secrets scrubbed first, then one line, then bounded. */
 function quotable(text: string, secrets: readonly string[], maxLength: number): string {
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this removes
   const oneLine = scrubText(text, secretForms(secrets)).replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ');
   return oneLine.length > maxLength ? `${oneLine.slice(0, maxLength)}…` : oneLine;
 }
@@ -35,7 +35,8 @@ export function parseTokenResponse(
 ): TokenInput {
   const json = parseObject(body);
   if (status >= 200 && status < 300) {
-    if (json === undefined) return malformed(key, tokenUrl, `a body that is not a JSON object (${body.trim() === '' ? 'empty' : 'unparseable'})`, http);
+    if (json === undefined)
+      return malformed(key, tokenUrl, `a body that is not a JSON object (${body.trim() === '' ? 'empty' : 'unparseable'})`, http);
     try {
       return toTokenInput(json, key, tokenUrl, http);
     } catch (refused) {
@@ -44,7 +45,8 @@ export function parseTokenResponse(
     }
   }
   const error = typeof json?.['error'] === 'string' ? quotable(json['error'], secrets, MAX_ERROR_CODE) : undefined;
-  const description = typeof json?.['error_description'] === 'string' ? `: ${quotable(json['error_description'], secrets, MAX_DESCRIPTION)}` : '';
+  const description =
+    typeof json?.['error_description'] === 'string' ? `: ${quotable(json['error_description'], secrets, MAX_DESCRIPTION)}` : '';
   const what = `token endpoint ${tokenUrl} answered ${status}${error === undefined ? '' : ` ${error}`}${description}`;
   if ((error !== undefined && REAUTHORIZE_ERRORS.has(error)) || status === 401 || status === 403) {
     throw new ReauthorizationRequiredError(`axios-token-flight: ${what}; the user must authorise again`, { key, http: http() });
@@ -98,7 +100,10 @@ function extraFields(json: Record<string, unknown>): Record<string, unknown> {
 }
 
 function malformed(key: string, tokenUrl: string, problem: string, http: () => HttpDetails | undefined): never {
-  const error: TokenFlightError = new RefreshFailedError(`axios-token-flight: token endpoint ${tokenUrl} answered with ${problem}`, { key, http: http() });
+  const error: TokenFlightError = new RefreshFailedError(`axios-token-flight: token endpoint ${tokenUrl} answered with ${problem}`, {
+    key,
+    http: http(),
+  });
   throw error;
 }
 

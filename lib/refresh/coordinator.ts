@@ -6,7 +6,6 @@ import type { RefreshReason, TokenSet } from '../types';
 import { abortable, canceled, settleWithin } from '../async/abortable';
 import { FailureMemory } from './failure-memory';
 import type { KnownSecrets } from '../secrets/known-secrets';
-import type { ChangeKind } from '../stores/token-store';
 import { CredentialLifecycle } from './lifecycle';
 import { LostTokenRecovery } from './recovery';
 import { LOCK_WAIT_MARGIN_MS, LockLoop, type Satisfies } from './lock-loop';
@@ -69,7 +68,8 @@ export class RefreshCoordinator {
     this.#slots = new RefreshSlots(options.maxConcurrentRefreshes, options.refreshTimeoutMs);
     this.#view = new StoreView(this.#guard, this.#cache, secrets, options.logger);
     this.#failures = new FailureMemory(this.#guard, options.refreshBackoffMs, random);
-    this.#persistence = options.persist === undefined ? undefined : new Persistence(options.persist, events, options.logger, secrets, random);
+    this.#persistence =
+      options.persist === undefined ? undefined : new Persistence(options.persist, events, options.logger, secrets, random);
     this.#locks = new LockLoop({
       guard: this.#guard,
       view: this.#view,
@@ -86,8 +86,17 @@ export class RefreshCoordinator {
       },
     });
     const [guard, view, cache, locks, failures] = [this.#guard, this.#view, this.#cache, this.#locks, this.#failures];
-    this.#lifecycle = new CredentialLifecycle({ guard, view, cache, locks, failures, persistence: this.#persistence, wakeUps: this.#wakeUps, lifetime });
-    this.#unsubscribe = options.store.subscribe?.((key, version, kind) => this.#onChangeNotice(key, version, kind));
+    this.#lifecycle = new CredentialLifecycle({
+      guard,
+      view,
+      cache,
+      locks,
+      failures,
+      persistence: this.#persistence,
+      wakeUps: this.#wakeUps,
+      lifetime,
+    });
+    this.#unsubscribe = options.store.subscribe?.((key, version, kind) => this.#lifecycle.onChangeNotice(key, version, kind));
   }
 
   /** How much this process holds right now, for `stats()`. */
@@ -212,7 +221,10 @@ export class RefreshCoordinator {
   }
 
   /** Refreshes from the newest token known (the store's, or this process's copy if newer), under the lock. */
-  async #refreshLocked(key: string, { stored, owner, rejected }: { stored: StoreRead; owner: string; rejected: boolean }): Promise<TokenSet> {
+  async #refreshLocked(
+    key: string,
+    { stored, owner, rejected }: { stored: StoreRead; owner: string; rejected: boolean },
+  ): Promise<TokenSet> {
     const current = this.#view.newest(key, stored);
     const storeUnreadable = stored === UNREADABLE && current === null;
     if (stored === UNREADABLE && current?.refreshToken !== undefined && current.rotatesRefreshToken !== false) {
@@ -271,22 +283,5 @@ export class RefreshCoordinator {
     this.events.emit('refreshed', { key, reason, fromVersion, version: written.version, durationMs });
     this.options.logger?.info({ key, reason, version: written.version, durationMs }, 'axios-token-flight: refreshed');
     return written;
-  }
-
-  #onChangeNotice(key: string, version: number | undefined, kind: ChangeKind | undefined): void {
-    const copy = this.#cache.get(key)?.token;
-    if (kind === 'deleted') return this.#lifecycle.forget(key);
-    if (kind === 'wanted') {
-      // A process found no token: ours goes back if the store is still empty (restore checks).
-      if (copy !== undefined && !this.lifetime.aborted) this.#guard.restore(key, copy).catch(() => undefined);
-      return;
-    }
-    if (copy !== undefined && version !== undefined && version < copy.version && !this.lifetime.aborted) {
-      // Someone wrote an older version than ours: the store went back (restarted empty and refilled
-      // from a stale copy, rolled back). Put ours back before anyone refreshes from the older one.
-      this.#guard.restore(key, copy).catch(() => undefined);
-    }
-    this.#cache.markChanged(key, version);
-    this.#wakeUps.wake(key);
   }
 }

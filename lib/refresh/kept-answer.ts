@@ -31,7 +31,13 @@ export async function keepRotatedRefreshToken(
   const kept = keptRefreshTokenOf(error);
   if (current === null || kept === undefined || kept === current.refreshToken) return null;
   const usableUntil = rejected || current.expiresAt === undefined ? Date.now() : current.expiresAt;
-  const next: TokenSet = { ...current, refreshToken: kept, expiresAt: usableUntil, version: current.version + 1, rotatesRefreshToken: true };
+  const next: TokenSet = {
+    ...current,
+    refreshToken: kept,
+    expiresAt: usableUntil,
+    version: current.version + 1,
+    rotatesRefreshToken: true,
+  };
   try {
     const written = await view.writeRefreshed(key, next, stored === UNREADABLE ? null : stored, owner);
     await persistence?.save(key, written);

@@ -1,4 +1,4 @@
-import type { CredentialTombstone } from '../stores/token-store';
+import type { ChangeKind, CredentialTombstone } from '../stores/token-store';
 import { deletedBy } from '../token-rank';
 import { normaliseTokenInput } from '../token-set';
 import type { TokenSet } from '../types';
@@ -26,8 +26,8 @@ export interface LifecycleDeps {
 }
 
 /**
- * The operations that begin and end a credential — seed, expire, delete — and the ask for a copy
- * when none can be found. Separate from the refresh path (coordinator.ts), which only moves a
+ * The operations that begin and end a credential — seed, expire, delete — the ask for a copy
+ * when none can be found, and what other processes' change notices mean here. Separate from the refresh path (coordinator.ts), which only moves a
  * credential from one version to the next.
  */
 export class CredentialLifecycle {
@@ -99,6 +99,31 @@ export class CredentialLifecycle {
     await guard.delete(key, tombstone);
     this.forget(key);
     await persistence?.remove(key);
+  }
+
+  /**
+   * A store's change notice: another process wrote, deleted or is missing `key`. Waiters for it
+   * wake, and this process's copy is re-read on its next use.
+   */
+  onChangeNotice(key: string, version: number | undefined, kind: ChangeKind | undefined): void {
+    const { cache, guard, wakeUps, lifetime } = this.deps;
+    const copy = cache.get(key)?.token;
+    if (kind === 'deleted') {
+      this.forget(key);
+      return;
+    }
+    if (kind === 'wanted') {
+      // A process found no token: ours goes back if the store is still empty (restore checks).
+      if (copy !== undefined && !lifetime.aborted) guard.restore(key, copy).catch(() => undefined);
+      return;
+    }
+    if (copy !== undefined && version !== undefined && version < copy.version && !lifetime.aborted) {
+      // Someone wrote an older version than ours: the store went back (restarted empty and refilled
+      // from a stale copy, rolled back). Put ours back before anyone refreshes from the older one.
+      guard.restore(key, copy).catch(() => undefined);
+    }
+    cache.markChanged(key, version);
+    wakeUps.wake(key);
   }
 
   /** This process drops everything it holds for a deleted credential. */

@@ -63,7 +63,11 @@ export class LockLoop {
    * version: a refresher whose lock vanished with the store's data may still be writing back what
    * the provider gave it, and presenting the same refresh token again would be reuse.
    */
-  async run(key: string, { done, recoverLostTokens, acquireSlot }: LockRun, body: (current: StoreRead, owner: string) => Promise<TokenSet>): Promise<TokenSet> {
+  async run(
+    key: string,
+    { done, recoverLostTokens, acquireSlot }: LockRun,
+    body: (current: StoreRead, owner: string) => Promise<TokenSet>,
+  ): Promise<TokenSet> {
     const { guard, view, recovery, lockTtlMs, refreshTimeoutMs } = this.deps;
     let deadline = Date.now() + lockTtlMs + LOCK_WAIT_MARGIN_MS;
     let recoveryTried = !recoverLostTokens;
@@ -114,14 +118,21 @@ export class LockLoop {
         continue;
       }
       if (Date.now() >= deadline) {
-        throw new RefreshFailedError(`axios-token-flight: another process held the refresh lock for "${key}" longer than lockTtlMs + ${LOCK_WAIT_MARGIN_MS} ms`, {
-          key,
-        });
+        throw new RefreshFailedError(
+          `axios-token-flight: another process held the refresh lock for "${key}" longer than lockTtlMs + ${LOCK_WAIT_MARGIN_MS} ms`,
+          {
+            key,
+          },
+        );
       }
       const now = Date.now();
       if (heldLockExpiresBy === undefined || now >= heldLockExpiresBy) heldLockExpiresBy = now + lockTtlMs;
       const untilExpiry = heldLockExpiresBy - now + LOCK_EXPIRY_SLACK_MS;
-      await this.deps.wakeUps.pause(key, Math.min(pollDelay(attempt, this.deps.random, this.deps.changeNotices), untilExpiry), this.deps.lifetime);
+      await this.deps.wakeUps.pause(
+        key,
+        Math.min(pollDelay(attempt, this.deps.random, this.deps.changeNotices), untilExpiry),
+        this.deps.lifetime,
+      );
     }
   }
 
@@ -185,7 +196,11 @@ export class LockLoop {
     const until = Date.now() + ms;
     for (let attempt = 0; Date.now() < until; attempt++) {
       this.deps.assertOpen();
-      await this.deps.wakeUps.pause(key, Math.min(pollDelay(attempt, this.deps.random, this.deps.changeNotices), Math.max(0, until - Date.now())), this.deps.lifetime);
+      await this.deps.wakeUps.pause(
+        key,
+        Math.min(pollDelay(attempt, this.deps.random, this.deps.changeNotices), Math.max(0, until - Date.now())),
+        this.deps.lifetime,
+      );
       const seen = await this.deps.view.pull(key);
       if (seen !== null && seen !== UNREADABLE && seen.version > version && done(seen)) return seen;
     }

@@ -76,10 +76,13 @@ export class Persistence {
     try {
       await remove(key);
     } catch (failure) {
-      throw new StoreUnavailableError(`axios-token-flight: persist.delete failed for "${key}"; the store copy is deleted, call deleteToken again`, {
-        key,
-        cause: redactError(failure, this.secrets.forKey(key)),
-      });
+      throw new StoreUnavailableError(
+        `axios-token-flight: persist.delete failed for "${key}"; the store copy is deleted, call deleteToken again`,
+        {
+          key,
+          cause: redactError(failure, this.secrets.forKey(key)),
+        },
+      );
     }
   }
 

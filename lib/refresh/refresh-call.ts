@@ -22,7 +22,9 @@ export async function callRefresh(
 ): Promise<TokenSet> {
   const controller = new AbortController();
   const timer = setTimeout(() => {
-    controller.abort(new RefreshFailedError(`axios-token-flight: refresh did not settle within refreshTimeoutMs (${timeoutMs} ms)`, { key }));
+    controller.abort(
+      new RefreshFailedError(`axios-token-flight: refresh did not settle within refreshTimeoutMs (${timeoutMs} ms)`, { key }),
+    );
   }, timeoutMs);
   const context = Object.freeze({ key, current, reason, signal: controller.signal });
   const aborted = new Promise<never>((_, reject) => {
@@ -57,7 +59,9 @@ export function toRefreshError(error: unknown, key: string): TokenFlightError {
   redactRequestBody(redactError(error));
   const name = error instanceof Error ? error.name : describe(error);
   // The token endpoint's answer, when the user's own call got one: read like the helpers' errors.
-  const answer = isAxiosErrorLike(error) ? (error.response as (Parameters<typeof httpDetails>[0] & { data?: unknown }) | undefined) : undefined;
+  const answer = isAxiosErrorLike(error)
+    ? (error.response as (Parameters<typeof httpDetails>[0] & { data?: unknown }) | undefined)
+    : undefined;
   // Its body may hold tokens the plugin never saw (a refused answer): not left in the cause either.
   if (answer !== undefined) answer.data = withoutTokenFields(answer.data);
   const http = answer === undefined ? undefined : httpDetails(answer, ['authorization']);

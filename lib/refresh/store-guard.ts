@@ -67,12 +67,22 @@ export class StoreGuard {
   }
 
   read(key: string): Promise<StoreRead> {
-    return this.#run<StoreRead>('get', key, async () => withExtra(await this.store.get(key)), () => UNREADABLE);
+    return this.#run<StoreRead>(
+      'get',
+      key,
+      async () => withExtra(await this.store.get(key)),
+      () => UNREADABLE,
+    );
   }
 
   compareAndSet(key: string, next: TokenSet, expectedVersion: number, owner: string): Promise<boolean> {
     // Degraded: the write lands only in this process's copy, which the caller keeps anyway.
-    return this.#run('compareAndSet', key, () => this.store.compareAndSet(key, next, expectedVersion, owner), () => true);
+    return this.#run(
+      'compareAndSet',
+      key,
+      () => this.store.compareAndSet(key, next, expectedVersion, owner),
+      () => true,
+    );
   }
 
   /**
@@ -81,7 +91,8 @@ export class StoreGuard {
    * the store has no `restore` of its own and it must be emulated with the lock).
    */
   restore(key: string, token: TokenSet, lockOwner?: string): Promise<boolean> {
-    const call = (): Promise<boolean> => (this.store.restore === undefined ? this.#restoreWithLock(key, token, lockOwner) : this.store.restore(key, token));
+    const call = (): Promise<boolean> =>
+      this.store.restore === undefined ? this.#restoreWithLock(key, token, lockOwner) : this.store.restore(key, token);
     return this.#run('restore', key, call, () => {
       this.writeBackLater();
       return false;
@@ -90,32 +101,60 @@ export class StoreGuard {
 
   acquireLock(key: string, owner: string, ttlMs: number): Promise<boolean> {
     // Degraded: in-process single-flight is the only coordination left, and it already holds.
-    return this.#run('acquireLock', key, () => this.store.acquireLock(key, owner, ttlMs), () => true);
+    return this.#run(
+      'acquireLock',
+      key,
+      () => this.store.acquireLock(key, owner, ttlMs),
+      () => true,
+    );
   }
 
   releaseLock(key: string, owner: string): Promise<boolean> {
-    return this.#run('releaseLock', key, () => this.store.releaseLock(key, owner), () => true);
+    return this.#run(
+      'releaseLock',
+      key,
+      () => this.store.releaseLock(key, owner),
+      () => true,
+    );
   }
 
   /** The tombstone of a deleted credential; a store without deletion, or one that cannot answer, has none. */
   async tombstone(key: string): Promise<CredentialTombstone | null> {
     if (this.store.getTombstone === undefined) return null;
-    return this.#run('getTombstone', key, async () => (await this.store.getTombstone?.(key)) ?? null, () => null);
+    return this.#run(
+      'getTombstone',
+      key,
+      async () => (await this.store.getTombstone?.(key)) ?? null,
+      () => null,
+    );
   }
 
   /** Deletes fleet-wide. No local fallback: a deletion that did not reach the store did not happen. */
   async delete(key: string, tombstone: CredentialTombstone): Promise<void> {
     const remove = this.store.delete?.bind(this.store);
-    if (remove === undefined) throw new TypeError('axios-token-flight: deleteToken: this token store has no delete(); implement it (see docs/stores.md)');
-    await this.#run('delete', key, () => remove(key, tombstone), () => {
-      throw new StoreUnavailableError(`axios-token-flight: the token store is unavailable; "${key}" was not deleted`, { key });
-    });
+    if (remove === undefined)
+      throw new TypeError('axios-token-flight: deleteToken: this token store has no delete(); implement it (see docs/stores.md)');
+    await this.#run(
+      'delete',
+      key,
+      () => remove(key, tombstone),
+      () => {
+        throw new StoreUnavailableError(`axios-token-flight: the token store is unavailable; "${key}" was not deleted`, { key });
+      },
+    );
   }
 
   /** Asks other processes for their copy of `key`; whether anyone can hear it. */
   requestCopies(key: string): Promise<boolean> {
     const ask = this.store.requestCopies?.bind(this.store);
-    return ask === undefined ? Promise.resolve(false) : this.#run('requestCopies', key, () => ask(key), () => false);
+    return ask === undefined
+      ? Promise.resolve(false)
+      : this.#run(
+          'requestCopies',
+          key,
+          () => ask(key),
+          () => false,
+        );
   }
 
   /** Failure records are hints: a store that cannot be asked, or lacks them, means "none". */
@@ -156,7 +195,10 @@ export class StoreGuard {
       if (error instanceof TokenDecodeError) {
         // One bad value (another encryptionKey, tampering) is that key's problem: the store answered.
         this.#markRecovered();
-        throw new StoreUnavailableError(`axios-token-flight: the stored token for "${key}" cannot be read: ${error.message}`, { key, cause: error });
+        throw new StoreUnavailableError(`axios-token-flight: the stored token for "${key}" cannot be read: ${error.message}`, {
+          key,
+          cause: error,
+        });
       }
       if (this.policy === 'fail') {
         throw new StoreUnavailableError(`axios-token-flight: token store failed during ${operation}`, { key, cause: error });
@@ -183,7 +225,14 @@ export class StoreGuard {
     if (this.#probe !== undefined) return;
     this.#probe = setInterval(() => {
       const key = this.#lastKey;
-      if (key !== undefined) this.#run('get', key, () => this.store.get(key), () => null, true).catch(() => undefined);
+      if (key !== undefined)
+        this.#run(
+          'get',
+          key,
+          () => this.store.get(key),
+          () => null,
+          true,
+        ).catch(() => undefined);
     }, intervalMs);
     this.#probe.unref();
   }

@@ -71,7 +71,12 @@ export class TokenCache {
     const existing = this.#entries.get(key);
     if (existing !== undefined && existing.token.version === token.version && existing.token.issuedAt === token.issuedAt) return existing;
     // Unflagged until used again: a credential read once and never again is the first to go.
-    const entry: CacheEntry = { token, dueAt: refreshDueAt(token, this.options.skewMs, this.options.random), recheck: false, referenced: existing?.referenced ?? false };
+    const entry: CacheEntry = {
+      token,
+      dueAt: refreshDueAt(token, this.options.skewMs, this.options.random),
+      recheck: false,
+      referenced: existing?.referenced ?? false,
+    };
     if (existing === undefined) {
       this.#entries.set(key, entry);
       if (this.#entries.size > this.options.maxEntries) this.#evict(key);

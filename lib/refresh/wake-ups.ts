@@ -9,7 +9,10 @@ export class WakeUps {
   pause(key: string, ms: number, lifetime: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
       let wakers = this.#wakers.get(key);
-      if (wakers === undefined) this.#wakers.set(key, (wakers = new Set()));
+      if (wakers === undefined) {
+        wakers = new Set();
+        this.#wakers.set(key, wakers);
+      }
       const set = wakers;
       const wake = (): void => {
         clearTimeout(timer);

@@ -22,7 +22,10 @@ const headerLines = new Map<string, RegExp>();
 /** The raw header block's line for `name` (an HTTP token: of its characters only `$*+.^|` mean something in a RegExp). */
 function headerLine(name: string): RegExp {
   let line = headerLines.get(name);
-  if (line === undefined) headerLines.set(name, (line = new RegExp(`^(${name.replace(/[.*+^$|]/g, '\\$&')}:[ \\t]*).*$`, 'gim')));
+  if (line === undefined) {
+    line = new RegExp(`^(${name.replace(/[.*+^$|]/g, '\\$&')}:[ \\t]*).*$`, 'gim');
+    headerLines.set(name, line);
+  }
   return line;
 }
 

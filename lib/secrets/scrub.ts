@@ -83,7 +83,8 @@ function scrubObject(target: object, forms: readonly string[], queue: Slot[]): v
   for (const name of Reflect.ownKeys(target)) {
     const descriptor = Object.getOwnPropertyDescriptor(target, name);
     // `message`, `stack` and `cause` are own but not enumerable on errors; inspect prints them anyway.
-    if (descriptor !== undefined && 'value' in descriptor && (descriptor.enumerable === true || isErrorDetail(target, name))) names.push(name);
+    if (descriptor !== undefined && 'value' in descriptor && (descriptor.enumerable === true || isErrorDetail(target, name)))
+      names.push(name);
   }
   for (const name of names) {
     const value = record[name];
@@ -109,7 +110,12 @@ function scrubObject(target: object, forms: readonly string[], queue: Slot[]): v
 /** ioredis and node-redis errors keep the failed command as `command: { name, args }`: AUTH's password, SET's value. */
 function hideCommandArguments(command: object): void {
   const args = (command as { args?: unknown }).args;
-  if (Array.isArray(args) && args.length > 0) replace(command, 'args', args.map(() => REDACTED));
+  if (Array.isArray(args) && args.length > 0)
+    replace(
+      command,
+      'args',
+      args.map(() => REDACTED),
+    );
 }
 
 function isErrorDetail(target: object, name: PropertyKey): boolean {

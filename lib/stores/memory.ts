@@ -87,7 +87,13 @@ export class MemoryTokenStore implements TokenStore {
     for (const key of keys) {
       if (!pattern.test(key)) continue;
       const token = this.#tokens.get(key) ?? null;
-      yield statusOf(key, token, this.#tombstones.get(key)?.version, (this.#locks.get(key)?.expiresAt ?? 0) > Date.now(), await this.getRefreshFailure(key));
+      yield statusOf(
+        key,
+        token,
+        this.#tombstones.get(key)?.version,
+        (this.#locks.get(key)?.expiresAt ?? 0) > Date.now(),
+        await this.getRefreshFailure(key),
+      );
     }
   }
 

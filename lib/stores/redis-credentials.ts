@@ -52,4 +52,3 @@ async function statusFromRedis(source: CredentialSource, key: string): Promise<C
   ]);
   return statusOf(key, token, tombstone?.version, locked, failure);
 }
-

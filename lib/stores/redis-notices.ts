@@ -24,5 +24,7 @@ export function parseNotice(message: string): Notice | undefined {
 export function parseTombstone(reply: unknown): CredentialTombstone | null {
   if (!Array.isArray(reply) || reply[0] === null || reply[0] === undefined || reply[1] === null || reply[1] === undefined) return null;
   const [version, deletedAt] = reply.map(Number);
-  return Number.isSafeInteger(version) && Number.isFinite(deletedAt) ? { version: version as number, deletedAt: deletedAt as number } : null;
+  return Number.isSafeInteger(version) && Number.isFinite(deletedAt)
+    ? { version: version as number, deletedAt: deletedAt as number }
+    : null;
 }

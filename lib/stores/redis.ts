@@ -47,7 +47,6 @@ export interface RedisTokenStoreOptions {
   readonly ttlMs?: number | undefined;
 }
 
-
 /**
  * Token sets in Redis, shared by every process. Lock: `SET … NX PX`; write and release: Lua
  * scripts that check the owner (and, for the write, the version). Change notices go out on a
@@ -72,7 +71,8 @@ export class RedisTokenStore implements TokenStore {
     if (typeof options !== 'object' || options === null) throw optionError(WHERE, 'options', 'an object', options);
     const given = snapshotOptions(WHERE, options, ['prefix', 'encryptionKey', 'commandTimeoutMs', 'ttlMs']);
     const prefix = given.prefix ?? 'axios-token-flight';
-    if (typeof prefix !== 'string' || prefix === '' || /[{}]/.test(prefix)) throw optionError(WHERE, 'prefix', 'a non-empty string without { or }', prefix);
+    if (typeof prefix !== 'string' || prefix === '' || /[{}]/.test(prefix))
+      throw optionError(WHERE, 'prefix', 'a non-empty string without { or }', prefix);
     this.#redis = redis;
     this.#prefix = prefix;
     this.#codec = createCodec(parseEncryptionKey(given.encryptionKey));
@@ -117,9 +117,20 @@ export class RedisTokenStore implements TokenStore {
   async compareAndSet(key: string, next: TokenSet, expectedVersion: number, lockOwner: string): Promise<boolean> {
     const storageKey = this.tokenKey(key);
     const result = await this.#command(
-      'EVAL', COMPARE_AND_SET, 3, storageKey, this.lockKey(key), this.tombstoneKey(key),
-      lockOwner, expectedVersion, next.version, this.#codec.encode(next, storageKey), this.#channel, this.#notice(key, next.version, 'written'),
-      this.entryTtlMs ?? 0, next.generation ?? 0,
+      'EVAL',
+      COMPARE_AND_SET,
+      3,
+      storageKey,
+      this.lockKey(key),
+      this.tombstoneKey(key),
+      lockOwner,
+      expectedVersion,
+      next.version,
+      this.#codec.encode(next, storageKey),
+      this.#channel,
+      this.#notice(key, next.version, 'written'),
+      this.entryTtlMs ?? 0,
+      next.generation ?? 0,
     );
     return Number(result) === 1;
   }
@@ -127,16 +138,33 @@ export class RedisTokenStore implements TokenStore {
   async restore(key: string, token: TokenSet): Promise<boolean> {
     const storageKey = this.tokenKey(key);
     const result = await this.#command(
-      'EVAL', RESTORE_IF_OLDER, 2, storageKey, this.tombstoneKey(key),
-      token.version, this.#codec.encode(token, storageKey), this.#channel, this.#notice(key, token.version, 'written'), this.entryTtlMs ?? 0, token.generation ?? 0,
+      'EVAL',
+      RESTORE_IF_OLDER,
+      2,
+      storageKey,
+      this.tombstoneKey(key),
+      token.version,
+      this.#codec.encode(token, storageKey),
+      this.#channel,
+      this.#notice(key, token.version, 'written'),
+      this.entryTtlMs ?? 0,
+      token.generation ?? 0,
     );
     return Number(result) === 1;
   }
 
   async delete(key: string, tombstone: CredentialTombstone): Promise<void> {
     await this.#command(
-      'EVAL', DELETE_CREDENTIAL, 3, this.tokenKey(key), this.failureKey(key), this.tombstoneKey(key),
-      tombstone.version, tombstone.deletedAt, this.#channel, this.#notice(key, tombstone.version, 'deleted'),
+      'EVAL',
+      DELETE_CREDENTIAL,
+      3,
+      this.tokenKey(key),
+      this.failureKey(key),
+      this.tombstoneKey(key),
+      tombstone.version,
+      tombstone.deletedAt,
+      this.#channel,
+      this.#notice(key, tombstone.version, 'deleted'),
     );
   }
 
@@ -216,7 +244,7 @@ export class RedisTokenStore implements TokenStore {
     // Notices are hints: a lost one costs a poll, so connection errors are not worth surfacing
     // (the command path reports outages), but an 'error' event without a listener would crash.
     subscriber.on('error', () => undefined);
-    subscriber.on('message', (channel, message) => {
+    subscriber.on('message', (_channel, message) => {
       // Only our channel: this connection is ours and subscribes to nothing else.
       const notice: Notice | undefined = parseNotice(message);
       if (notice === undefined) return;
@@ -257,8 +285,10 @@ function parseFailure(text: string): RefreshFailureRecord | null {
     const valid =
       value !== null &&
       (value.kind === 'backoff' || value.kind === 'reauthorize') &&
-      Number.isInteger(value.version) && Number.isInteger(value.attempts) &&
-      Number.isFinite(value.until) && Number.isFinite(value.rememberUntil);
+      Number.isInteger(value.version) &&
+      Number.isInteger(value.attempts) &&
+      Number.isFinite(value.until) &&
+      Number.isFinite(value.rememberUntil);
     return valid ? (value as RefreshFailureRecord) : null;
   } catch {
     return null;

@@ -82,7 +82,9 @@ function aesGcmCodec(key: Buffer): TokenCodec {
 
 function versionChecked(token: TokenSet, storageKey: string, storedVersion: number): TokenSet {
   if (token.version !== storedVersion) {
-    throw new TokenDecodeError(`the token set at ${storageKey} says version ${token.version}, but the store's version field says ${storedVersion}: it was tampered with`);
+    throw new TokenDecodeError(
+      `the token set at ${storageKey} says version ${token.version}, but the store's version field says ${storedVersion}: it was tampered with`,
+    );
   }
   return token;
 }
@@ -99,8 +101,10 @@ function validated(value: unknown, storageKey: string): TokenSet {
   const token = value as Partial<Record<keyof TokenSet, unknown>> | null;
   const valid =
     token !== null &&
-    typeof token.accessToken === 'string' && /^[\x21-\x7e]+$/.test(token.accessToken) &&
-    Number.isInteger(token.version) && (token.version as number) > 0 &&
+    typeof token.accessToken === 'string' &&
+    /^[\x21-\x7e]+$/.test(token.accessToken) &&
+    Number.isInteger(token.version) &&
+    (token.version as number) > 0 &&
     // Number.isFinite is false for anything but a finite number (no coercion): no typeof needed.
     Number.isFinite(token.issuedAt) &&
     (token.expiresAt === undefined || token.expiresAt === null || Number.isFinite(token.expiresAt)) &&
@@ -144,7 +148,9 @@ export function parseEncryptionKey(value: unknown): Buffer | undefined {
     );
   }
   if (key.every((byte) => byte === 0)) {
-    throw new TypeError('axios-token-flight: RedisTokenStore option `encryptionKey` is all zeros: use a random key, e.g. crypto.randomBytes(32)');
+    throw new TypeError(
+      'axios-token-flight: RedisTokenStore option `encryptionKey` is all zeros: use a random key, e.g. crypto.randomBytes(32)',
+    );
   }
   return key;
 }

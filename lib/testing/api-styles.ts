@@ -16,8 +16,26 @@ export function reply(style: ApiStyle, problem: TokenProblem | undefined, path: 
   if (problem === undefined) return { status: 200, body: { ok: true, path } };
   switch (style) {
     case 'linkedin':
-      if (problem === 'propagating') return { status: 401, body: { serviceErrorCode: 65601, code: 'REVOKED_ACCESS_TOKEN', message: 'The token used in the request has been revoked by the user', status: 401 } };
-      if (problem === 'expired') return { status: 401, body: { serviceErrorCode: 65602, code: 'EXPIRED_ACCESS_TOKEN', message: 'The token used in the request has expired', status: 401 } };
+      if (problem === 'propagating')
+        return {
+          status: 401,
+          body: {
+            serviceErrorCode: 65601,
+            code: 'REVOKED_ACCESS_TOKEN',
+            message: 'The token used in the request has been revoked by the user',
+            status: 401,
+          },
+        };
+      if (problem === 'expired')
+        return {
+          status: 401,
+          body: {
+            serviceErrorCode: 65602,
+            code: 'EXPIRED_ACCESS_TOKEN',
+            message: 'The token used in the request has expired',
+            status: 401,
+          },
+        };
       return { status: 401, body: { serviceErrorCode: 65600, code: 'INVALID_ACCESS_TOKEN', message: 'Invalid access token', status: 401 } };
     case 'slack':
       return { status: 200, body: { ok: false, error: problem === 'expired' ? 'token_expired' : 'invalid_auth' } };

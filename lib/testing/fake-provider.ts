@@ -118,18 +118,27 @@ export async function startFakeProvider(initial: Partial<FakeProviderBehaviour> 
 
   const send = (res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void => {
     if (res.destroyed) return;
-    res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain' : 'application/json', 'cache-control': 'no-store', ...headers });
+    res.writeHead(status, {
+      'content-type': typeof body === 'string' ? 'text/plain' : 'application/json',
+      'cache-control': 'no-store',
+      ...headers,
+    });
     res.end(typeof body === 'string' ? body : JSON.stringify(body));
   };
 
-  const answerTokenRequest = (form: URLSearchParams, res: http.ServerResponse): void => {
+  const answerTokenRequest = (form: URLSearchParams, res: http.ServerResponse) => {
     if (behaviour.tokenFault !== 'none' && behaviour.tokenFaultCount > 0) {
       behaviour.tokenFaultCount -= 1;
       switch (behaviour.tokenFault) {
         case 'timeout':
           return; // never answered (closed with the server)
         case 'server-error':
-          return send(res, 503, { error: 'temporarily_unavailable' }, behaviour.retryAfterSeconds === undefined ? {} : { 'retry-after': String(behaviour.retryAfterSeconds) });
+          return send(
+            res,
+            503,
+            { error: 'temporarily_unavailable' },
+            behaviour.retryAfterSeconds === undefined ? {} : { 'retry-after': String(behaviour.retryAfterSeconds) },
+          );
         case 'malformed':
           return send(res, 200, '<html><body>Gateway says hello</body></html>');
         case 'invalid_grant':
@@ -187,9 +196,11 @@ export async function startFakeProvider(initial: Partial<FakeProviderBehaviour> 
         return send(res, 503, { error: 'temporarily_unavailable' });
       }
       const problem =
-        scripted === 'reject' ? 'invalid'
-        : scripted === 'propagating' ? 'propagating'
-        : problemWith(presented === undefined ? undefined : families.accessToken(presented), Date.now(), behaviour.propagationMs);
+        scripted === 'reject'
+          ? 'invalid'
+          : scripted === 'propagating'
+            ? 'propagating'
+            : problemWith(presented === undefined ? undefined : families.accessToken(presented), Date.now(), behaviour.propagationMs);
       const answer = reply(style, problem, path);
       stats.apiRequestsByStatus[answer.status] = (stats.apiRequestsByStatus[answer.status] ?? 0) + 1;
       const outcome = problem ?? 'ok';

@@ -36,9 +36,13 @@ export async function startRedisServer(extraArgs: string[] = []): Promise<RedisS
   let child: ChildProcess | undefined;
 
   const start = async (): Promise<void> => {
-    const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs], {
-      stdio: 'ignore',
-    });
+    const proc = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs],
+      {
+        stdio: 'ignore',
+      },
+    );
     child = proc;
     const failed = new Promise<never>((_, reject) =>
       proc.once('error', (error) => reject(new Error(`could not start redis-server (is redis-server on PATH?): ${error.message}`))),

@@ -9,7 +9,15 @@ import type { TokenSet } from '../types';
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function token(version: number, generation: number, accessToken = `access-g${generation}-v${version}`): TokenSet {
-  return { accessToken, refreshToken: `refresh-${accessToken}`, expiresAt: Date.now() + 60_000, version, issuedAt: Date.now(), extra: {}, generation };
+  return {
+    accessToken,
+    refreshToken: `refresh-${accessToken}`,
+    expiresAt: Date.now() + 60_000,
+    version,
+    issuedAt: Date.now(),
+    extra: {},
+    generation,
+  };
 }
 
 type Body = (store: TokenStore, key: string) => Promise<void>;
@@ -58,7 +66,10 @@ export const LIFECYCLE_CASES: ReadonlyArray<readonly [string, Body]> = [
         await store.delete(key, { version: 2, deletedAt: Date.now() });
         const deadline = Date.now() + 2_000;
         while (!notices.some(([k]) => k === key) && Date.now() < deadline) await sleep(10);
-        assert.deepEqual(notices.filter(([k]) => k === key), [[key, 2, 'deleted']]);
+        assert.deepEqual(
+          notices.filter(([k]) => k === key),
+          [[key, 2, 'deleted']],
+        );
       } finally {
         unsubscribe();
       }

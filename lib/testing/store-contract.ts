@@ -139,7 +139,13 @@ const CASES: ReadonlyArray<readonly [string, Body]> = [
       assert.deepEqual(await store.getRefreshFailure(key), record);
       await sleep(250);
       assert.equal(await store.getRefreshFailure(key), null);
-      await store.setRefreshFailure(key, { kind: 'reauthorize', version: 2, attempts: 1, until: Date.now() + 60_000, rememberUntil: Date.now() + 60_000 });
+      await store.setRefreshFailure(key, {
+        kind: 'reauthorize',
+        version: 2,
+        attempts: 1,
+        until: Date.now() + 60_000,
+        rememberUntil: Date.now() + 60_000,
+      });
       await store.setRefreshFailure(key, null);
       assert.equal(await store.getRefreshFailure(key), null);
     },
@@ -158,7 +164,10 @@ const CASES: ReadonlyArray<readonly [string, Body]> = [
         await store.compareAndSet(key, token(1), 0, 'owner-a');
         const deadline = Date.now() + 2_000;
         while (!notices.some(([k]) => k === key) && Date.now() < deadline) await sleep(10);
-        assert.deepEqual(notices.filter(([k]) => k === key), [[key, 1]]);
+        assert.deepEqual(
+          notices.filter(([k]) => k === key),
+          [[key, 1]],
+        );
       } finally {
         unsubscribe();
       }

@@ -76,7 +76,10 @@ export class TokenFamilies {
     const now = Date.now();
     this.#access.set(value, { issuedAt: now, expiresAt: now + ttlSeconds * 1000 });
     let members = this.#familyAccess.get(family);
-    if (members === undefined) this.#familyAccess.set(family, (members = new Set()));
+    if (members === undefined) {
+      members = new Set();
+      this.#familyAccess.set(family, members);
+    }
     members.add(value);
     return value;
   }

@@ -19,6 +19,7 @@ declare global {
   const firstTokenResponse: TokenInput & { extra: { instance_url: string } };
   const upsertIfNewer: string;
   // pg's Pool.query resolves to rows of `any`, as here.
+  // biome-ignore lint/suspicious/noExplicitAny: a stand-in for pg's untyped rows, as the docs' snippets meet them
   const db: { query(sql: string, params: unknown[]): Promise<{ rows: any[] }> };
   const pool: unknown;
   class PostgresTokenStore implements TokenStore {

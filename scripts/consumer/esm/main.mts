@@ -2,7 +2,17 @@
 import assert from 'node:assert/strict';
 import axios from 'axios';
 import type { AxiosRequestConfig } from 'axios';
-import { attachTokenRefresh, isRetryableAuthError, matchers, MemoryTokenStore, oauth2, RefreshFailedError, type Logger, type TokenSet, type TokenStore } from 'axios-token-flight';
+import {
+  attachTokenRefresh,
+  isRetryableAuthError,
+  matchers,
+  MemoryTokenStore,
+  oauth2,
+  RefreshFailedError,
+  type Logger,
+  type TokenSet,
+  type TokenStore,
+} from 'axios-token-flight';
 import { startFakeProvider } from 'axios-token-flight/testing';
 
 const provider = await startFakeProvider({ propagationMs: 200 });
@@ -38,7 +48,8 @@ provider.setBehaviour({ tokenFault: 'server-error' });
 await handle.invalidate();
 const error: unknown = await api.get('/rest/me').catch((e: unknown) => e);
 assert.ok(error instanceof RefreshFailedError);
-if (isRetryableAuthError(error)) assert.equal(error.retryable, true); // narrowed: TokenFlightError
+if (isRetryableAuthError(error))
+  assert.equal(error.retryable, true); // narrowed: TokenFlightError
 else assert.fail('a 503 from the token endpoint is retryable');
 
 handle.detach();
