@@ -27,13 +27,21 @@ export interface TokenInjection {
 }
 
 /** Headers a token must never be written into: they are framing, routing or someone else's credentials. */
-const UNSUITABLE_HEADERS = new Set(['host', 'content-length', 'content-type', 'transfer-encoding', 'connection', 'cookie', 'proxy-authorization']);
+const UNSUITABLE_HEADERS = new Set([
+  'host',
+  'content-length',
+  'content-type',
+  'transfer-encoding',
+  'connection',
+  'cookie',
+  'proxy-authorization',
+]);
 
 export const DEFAULT_TOKEN_HEADER = 'Authorization';
 
 export function resolveInjection(value: unknown): TokenInjection {
   if (value !== undefined && (typeof value !== 'object' || value === null)) {
-    throw optionError('', 'inject', "an object { header?, scheme? }", value);
+    throw optionError('', 'inject', 'an object { header?, scheme? }', value);
   }
   const given = value === undefined ? {} : snapshotOptions('inject: ', value, ['header', 'scheme'] as const);
   const header = given.header ?? DEFAULT_TOKEN_HEADER;
@@ -47,8 +55,26 @@ export function resolveInjection(value: unknown): TokenInjection {
   return Object.freeze({
     header,
     headerLower: header.toLowerCase(),
-    valueFor: scheme === null ? bareToken : scheme === undefined ? withTokenType : (token: TokenSet) => `${scheme} ${token.accessToken}`,
+    valueFor: lastValueKept(
+      scheme === null ? bareToken : scheme === undefined ? withTokenType : (token: TokenSet) => `${scheme} ${token.accessToken}`,
+    ),
   });
+}
+
+/**
+ * The header value is the same for every request that sends one token: the last one is kept, so
+ * the hot path builds (and, with `tokenType`, pattern-tests) it once per token, not per request.
+ */
+function lastValueKept(headerValue: (token: TokenSet) => string): (token: TokenSet) => string {
+  let lastToken: TokenSet | undefined;
+  let lastValue = '';
+  return (token) => {
+    if (token !== lastToken) {
+      lastValue = headerValue(token);
+      lastToken = token;
+    }
+    return lastValue;
+  };
 }
 
 function bareToken(token: TokenSet): string {

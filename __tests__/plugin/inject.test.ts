@@ -83,6 +83,22 @@ describe('token injection', () => {
     expect(h.authority.refreshCount).toBe(0);
   });
 
+  it.each([
+    ['authorization', 'a valid cached token'],
+    ['AUTHORIZATION', 'a valid cached token'],
+    ['Authorization', 'no token yet'],
+    ['authorization', 'no token yet'],
+  ])("honours `%s: false` with %s: no token sent, no refresh, the 401 is the caller's", async (spelling, held) => {
+    const h = await harness();
+    if (held === 'a valid cached token') await seedAccepted(h);
+
+    const error = await h.client.get('/public', { headers: { [spelling]: false } }).catch((e: unknown) => e);
+
+    expect(axios.isAxiosError(error) && error.response?.status).toBe(401);
+    expect(h.api.requests[0]?.authorization).toBeUndefined();
+    expect(h.authority.refreshCount).toBe(0);
+  });
+
   it('normalises a lower-case "bearer" token type', async () => {
     const h = await harness();
     const token = h.authority.issue();
@@ -211,7 +227,9 @@ describe('handle', () => {
     await expect(h.handle.setToken({ accessToken: '' })).rejects.toThrow(/accessToken must be a non-empty string/);
     await expect(h.handle.setToken({ accessToken: 'a', expiresIn: Number.NaN })).rejects.toThrow(/expiresIn must be a positive number/);
     await expect(h.handle.setToken({ accessToken: 'a', expiresAt: Date.now() - 1 })).rejects.toThrow(/expiresAt must be a future/);
-    await expect(h.handle.setToken({ accessToken: 'a', refreshToken: 5 as unknown as string })).rejects.toThrow(/refreshToken must be a string/);
+    await expect(h.handle.setToken({ accessToken: 'a', refreshToken: 5 as unknown as string })).rejects.toThrow(
+      /refreshToken must be a string/,
+    );
   });
 
   it('getToken without a key throws when the key option is a function', async () => {

@@ -4,7 +4,9 @@ import type { Matcher, Verdict } from '../types';
 
 /** Runs the matchers in order; the first verdict wins. A matcher that throws is a bug worth surfacing. */
 export function classify(response: AxiosResponse, matchers: readonly Matcher[], key: string): Verdict | undefined {
-  for (const [index, matcher] of matchers.entries()) {
+  // An index loop: it runs for every response, and `entries()` would build an iterator and a pair per matcher.
+  for (let index = 0; index < matchers.length; index++) {
+    const matcher = matchers[index] as Matcher;
     let verdict: Verdict | undefined;
     try {
       verdict = matcher(response);

@@ -4,7 +4,7 @@ import type { TokenFlightRequestOptions, TokenSet } from '../types';
 import type { PluginContext } from './context';
 import { destinationOf } from './destination';
 import { countFailure } from './response';
-import { stateOf } from './state';
+import { type SendDecision, stateOf } from './state';
 
 /** Enough to tell origins apart in a log, bounded so a crawler's many hosts cannot grow it. */
 const MAX_REPORTED_ORIGINS = 100;
@@ -30,13 +30,6 @@ function checkRequestOptions(options: TokenFlightRequestOptions): void {
 type RequestInterceptor = (config: InternalAxiosRequestConfig) => InternalAxiosRequestConfig | Promise<InternalAxiosRequestConfig>;
 
 /**
- * What a request needs, decided once: nothing (`null`), a cached token, a wait for one (`key` only),
- * or an error to reject with (raised while deciding: `runWhen` itself must never throw, because
- * axios < 1.7 would throw it synchronously out of `instance.get()` instead of rejecting).
- */
-type Decision = { readonly key: string; readonly token: TokenSet | undefined } | { readonly error: unknown } | null;
-
-/**
  * Puts the current token on every request to an allowed origin. Its header is always
  * overwritten, so a config replayed by someone else (axios-retry) picks up the newest token.
  *
@@ -49,16 +42,20 @@ export function createRequestInterceptors(context: PluginContext): Array<[Reques
   const { header, headerLower, valueFor } = context.options.inject;
   /** axios replaces only `Authorization` with its own Basic login; a custom header is still ours. */
   const axiosMayLogIn = headerLower === 'authorization';
-  const decisions = new WeakMap<object, Decision>();
 
-  const decide = (config: InternalAxiosRequestConfig): Decision => {
+  const decide = (config: InternalAxiosRequestConfig): SendDecision => {
     const perRequest = config.tokenFlight;
     if (perRequest !== undefined) checkRequestOptions(perRequest);
-    if (perRequest?.skip === true || config.headers.get(header) === false) return null;
+    // `headers: { Authorization: false }` as written (the exact name: one property read); any other
+    // spelling of it is found by `apply`, where axios' `set` refuses to overwrite a `false`.
+    if (perRequest?.skip === true || (config.headers as unknown as Record<string, unknown>)[header] === false) return null;
     const destination = destinationOf(config, context.options.origins, axiosMayLogIn);
     if (destination === 'own-login') {
       // Its 401 would be about those credentials, not our token: neither inject nor refresh.
-      context.options.logger?.debug({}, 'axios-token-flight: no token: axios logs this request in itself (`auth`, or a user name in the URL)');
+      context.options.logger?.debug(
+        {},
+        'axios-token-flight: no token: axios logs this request in itself (`auth`, or a user name in the URL)',
+      );
       return null;
     }
     if (destination !== 'allowed') {
@@ -66,7 +63,10 @@ export function createRequestInterceptors(context: PluginContext): Array<[Reques
       return null;
     }
     const key = context.resolveKey(config);
-    return { key, token: context.coordinator.cachedValid(key) };
+    const token = context.coordinator.cachedValid(key);
+    // No token to send yet: a request that will carry none must not wait for a refresh.
+    if (token === undefined && config.headers.get(header) === false) return null;
+    return { key, token };
   };
 
   /** Origins a token was withheld from, each logged once (at debug level: it is the plugin working as meant). */
@@ -86,21 +86,38 @@ export function createRequestInterceptors(context: PluginContext): Array<[Reques
     // Assigned, not deleted: `delete` would turn the state into a slow dictionary-mode object.
     state.sentVersion = token?.version;
     state.sentIssuedAt = token?.issuedAt;
-    if (token !== undefined) config.headers.set(header, valueFor(token));
+    if (token !== undefined) {
+      const value = valueFor(token);
+      const headers = config.headers;
+      headers.set(header, value);
+      // Not written: the request says `false` for this header in another spelling; it carries no
+      // token of ours, so its answer is not ours either.
+      if ((headers as unknown as Record<string, unknown>)[header] !== value && headers.get(header) !== value) {
+        state.key = undefined;
+        state.sentVersion = undefined;
+        state.sentIssuedAt = undefined;
+      }
+    }
     // Even with nothing injected: the guard strips a token of ours copied from an earlier request.
     context.sendGuard.ensure(config);
     return config;
   };
 
+  /** The decision `runWhen` left for this send, taken (so a replay's copy of the state does not carry it). */
+  const takeDecision = (config: InternalAxiosRequestConfig): SendDecision | undefined => {
+    const state = stateOf(config);
+    const decision = state.decision;
+    state.decision = undefined;
+    return decision;
+  };
+
   const injectCachedToken: RequestInterceptor = (config) => {
-    const decision = decisions.get(config) ?? null;
-    decisions.delete(config);
+    const decision = takeDecision(config) ?? null;
     return decision === null || 'error' in decision ? apply(config, undefined, undefined) : apply(config, decision.key, decision.token);
   };
 
   const injectAfterWaiting: RequestInterceptor = async (config) => {
-    const decision = decisions.get(config);
-    decisions.delete(config);
+    const decision = takeDecision(config);
     if (decision !== null && decision !== undefined && 'error' in decision) throw decision.error;
     const key = decision?.key ?? context.resolveKey(config);
     try {
@@ -112,7 +129,7 @@ export function createRequestInterceptors(context: PluginContext): Array<[Reques
   };
 
   /** Nothing to inject, or a valid cached token: no waiting, so the synchronous interceptor can do it. */
-  const canInjectNow = (decision: Decision | undefined): boolean =>
+  const canInjectNow = (decision: SendDecision | undefined): boolean =>
     decision === null || (decision !== undefined && !('error' in decision) && decision.token !== undefined);
 
   return [
@@ -121,17 +138,17 @@ export function createRequestInterceptors(context: PluginContext): Array<[Reques
       {
         synchronous: true,
         runWhen: (config) => {
-          let decision: Decision;
+          let decision: SendDecision;
           try {
             decision = decide(config);
           } catch (error) {
             decision = { error };
           }
-          decisions.set(config, decision);
+          stateOf(config).decision = decision;
           return canInjectNow(decision);
         },
       },
     ],
-    [injectAfterWaiting, { runWhen: (config) => !canInjectNow(decisions.get(config)) }],
+    [injectAfterWaiting, { runWhen: (config) => !canInjectNow(stateOf(config).decision) }],
   ];
 }

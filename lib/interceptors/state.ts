@@ -1,4 +1,12 @@
 import type { AxiosRequestConfig } from 'axios';
+import type { TokenSet } from '../types';
+
+/**
+ * What the request interceptor decided for one send: nothing to inject (`null`), a cached token,
+ * a wait for one (`key` only), or an error to reject with (raised while deciding: `runWhen` itself
+ * must never throw, because axios < 1.7 would throw it synchronously out of `instance.get()`).
+ */
+export type SendDecision = { readonly key: string; readonly token: TokenSet | undefined } | { readonly error: unknown } | null;
 
 /** The plugin's own bookkeeping for one original request and its replays. */
 export interface TokenFlightState {
@@ -12,6 +20,8 @@ export interface TokenFlightState {
   sentVersion: number | undefined;
   /** `issuedAt` of the token that was sent (drives the propagation window). */
   sentIssuedAt: number | undefined;
+  /** Set by the request interceptors' `runWhen` for the interceptor that then runs; cleared by it. */
+  decision: SendDecision | undefined;
 }
 
 /**
@@ -28,7 +38,7 @@ export function stateOf(config: AxiosRequestConfig): TokenFlightState {
   const holder = config as WithState;
   let state = holder[STATE_KEY];
   if (state === undefined) {
-    state = { replays: 0, propagationWaits: 0, key: undefined, sentVersion: undefined, sentIssuedAt: undefined };
+    state = { replays: 0, propagationWaits: 0, key: undefined, sentVersion: undefined, sentIssuedAt: undefined, decision: undefined };
     holder[STATE_KEY] = state;
   }
   return state;
