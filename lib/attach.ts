@@ -8,6 +8,7 @@ import { createSendGuard } from './interceptors/send-guard';
 import { resolveOptions, type TokenRefreshOptions } from './options';
 import { redactError, secretHeaderNames } from './secrets/redact';
 import { RefreshCoordinator } from './refresh/coordinator';
+import { Reporter } from './reporting/reporter';
 import { KnownSecrets } from './secrets/known-secrets';
 import { describe } from './describe';
 import type { TokenInput, TokenSet } from './types';
@@ -70,14 +71,15 @@ export function attachTokenRefresh(instance: AxiosInstance, options: TokenRefres
   const secrets = new KnownSecrets();
   const redact = <T>(error: T, key: string | undefined): T =>
     redactError(error, key === undefined ? [] : secrets.forKey(key), resolved.inject.headerLower);
-  const coordinator = new RefreshCoordinator(resolved, events, stats, lifetimeController.signal, secrets, random);
+  const reporter = new Reporter(events, stats, resolved.logger);
+  const coordinator = new RefreshCoordinator(resolved, reporter, lifetimeController.signal, secrets, random);
   const sendGuard = createSendGuard({ origins: resolved.origins, secrets, logger: resolved.logger, injection: resolved.inject });
 
   const context: PluginContext = {
     instance,
     options: resolved,
     coordinator,
-    events,
+    reporter,
     stats,
     lifetime: lifetimeController.signal,
     random,

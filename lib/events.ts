@@ -26,6 +26,12 @@ export interface TokenFlightEventMap {
     readonly delayMs: number;
     readonly tokenAgeMs: number;
   };
+  /**
+   * This process waited for another's refresh of `key` (the fleet's lock was held): `served` when
+   * that refresh's token ended the wait, `acquired` when the lock came free first (it then refreshes
+   * itself), `gave-up` after `lockTtlMs` + 2 s.
+   */
+  'lock-wait': { readonly key: string; readonly waitedMs: number; readonly outcome: 'served' | 'acquired' | 'gave-up' };
   'store-degraded': { readonly operation: string; readonly errorName: string; readonly errorMessage: string };
   /** `persist.save` failed; the token is in use and the save is retried in `retryInMs` unless a newer version supersedes it. */
   'persist-failed': {

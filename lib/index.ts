@@ -14,6 +14,7 @@ export type {
   TokenFlightRequestOptions,
 } from './types';
 export type { TokenFlightEvents, TokenFlightEventMap, TokenFlightEventName, TokenFlightStats } from './events';
+export { TOKEN_FLIGHT_EVENTS } from './reporting/vocabulary';
 export type { TokenStore, RefreshFailureRecord, CredentialTombstone, ChangeKind } from './stores/token-store';
 export type { CredentialStatus, CredentialListOptions } from './stores/credential-status';
 export { MemoryTokenStore } from './stores/memory';

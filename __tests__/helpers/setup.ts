@@ -1,5 +1,5 @@
 import axios, { type AxiosInstance } from 'axios';
-import { attachTokenRefresh, type Logger, type TokenRefreshHandle, type TokenRefreshOptions } from '../../lib';
+import { attachTokenRefresh, type Logger, TOKEN_FLIGHT_EVENTS, type TokenRefreshHandle, type TokenRefreshOptions } from '../../lib';
 import { startApi, type TestApi } from './api-server';
 import { TokenAuthority, type AuthorityOptions } from './token-authority';
 
@@ -12,8 +12,6 @@ export interface Harness {
   readonly eventLog: string[];
 }
 
-const EVENTS = ['refresh-start', 'refreshed', 'refresh-failed', 'replay', 'propagation-wait', 'store-degraded', 'store-recovered'] as const;
-
 const open: Array<() => Promise<void>> = [];
 
 /** A local API guarded by a token authority, and an axios instance with the plugin attached. */
@@ -23,7 +21,7 @@ export async function harness(options: Partial<TokenRefreshOptions> = {}, author
   const client = axios.create({ baseURL: api.url });
   const handle = attachTokenRefresh(client, { refresh: authority.refresh, ...options });
   const eventLog: string[] = [];
-  for (const name of EVENTS) handle.events.on(name, (payload: unknown) => eventLog.push(`${name} ${JSON.stringify(payload)}`));
+  for (const name of TOKEN_FLIGHT_EVENTS) handle.events.on(name, (payload: unknown) => eventLog.push(`${name} ${JSON.stringify(payload)}`));
   open.push(async () => {
     handle.detach();
     await api.close();

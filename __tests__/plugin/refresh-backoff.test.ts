@@ -19,7 +19,8 @@ import {
 import { FailureMemory } from '../../lib/refresh/failure-memory';
 import { KnownSecrets } from '../../lib/secrets/known-secrets';
 import { StoreGuard } from '../../lib/refresh/store-guard';
-import { createEvents } from '../../lib/events';
+import { createEvents, createStats } from '../../lib/events';
+import { Reporter } from '../../lib/reporting/reporter';
 import { startFakeProvider, startRedisServer, type FakeProvider, type RedisServer } from '../../lib/testing';
 import { createRedis } from '../helpers/redis-client';
 import { Cleanups } from '../helpers/setup';
@@ -176,7 +177,13 @@ describe('invalid_grant', () => {
 
 describe('the in-process failure memory', () => {
   it('is bounded, and emptied by forgetAll (close / detach)', async () => {
-    const guard = new StoreGuard(new MemoryTokenStore(), 'local', createEvents(), undefined, new KnownSecrets(), () => undefined);
+    const guard = new StoreGuard(
+      new MemoryTokenStore(),
+      'local',
+      new Reporter(createEvents(), createStats(), undefined),
+      new KnownSecrets(),
+      () => undefined,
+    );
     const memory = new FailureMemory(guard, { initial: 60_000, max: 60_000 }, Math.random);
 
     for (let i = 0; i < 20_000; i++) await memory.record(`tenant-${i}`, 1, new RefreshFailedError('down', { key: `tenant-${i}` }));

@@ -5,7 +5,8 @@
  * failing token endpoint, is in refresh-backoff.)
  */
 import { MemoryTokenStore, ReauthorizationRequiredError, RefreshFailedError } from '../../lib';
-import { createEvents } from '../../lib/events';
+import { createEvents, createStats } from '../../lib/events';
+import { Reporter } from '../../lib/reporting/reporter';
 import { FailureMemory } from '../../lib/refresh/failure-memory';
 import { KnownSecrets } from '../../lib/secrets/known-secrets';
 import { StoreGuard } from '../../lib/refresh/store-guard';
@@ -21,7 +22,7 @@ afterEach(() => jest.restoreAllMocks());
 
 /** `random` 0.5 makes the jitter factor exactly 1. */
 function memoryOver(store = new MemoryTokenStore(), backoff = { initial: 100, max: 1_000 }): FailureMemory {
-  const guard = new StoreGuard(store, 'local', createEvents(), undefined, new KnownSecrets(), () => undefined);
+  const guard = new StoreGuard(store, 'local', new Reporter(createEvents(), createStats(), undefined), new KnownSecrets(), () => undefined);
   return new FailureMemory(guard, backoff, () => 0.5);
 }
 const failure = (retryAfterMs?: number) =>

@@ -5,7 +5,8 @@
  * later write-back. (The same behaviour across processes is in fleet, store-data-loss, chaos.)
  */
 import { MemoryTokenStore, RefreshFailedError, type TokenSet, type TokenStore } from '../../lib';
-import { createEvents } from '../../lib/events';
+import { createEvents, createStats } from '../../lib/events';
+import { Reporter } from '../../lib/reporting/reporter';
 import { KnownSecrets } from '../../lib/secrets/known-secrets';
 import { canceled } from '../../lib/async/abortable';
 import { LockLoop } from '../../lib/refresh/lock-loop';
@@ -39,7 +40,7 @@ class LockNeverFree extends MemoryTokenStore {
 function lockLoop(store: TokenStore, timing: { lockTtlMs: number; refreshTimeoutMs: number }) {
   const log = recordingLogger();
   const secrets = new KnownSecrets();
-  const guard = new StoreGuard(store, 'fail', createEvents(), log.logger, secrets, () => undefined);
+  const guard = new StoreGuard(store, 'fail', new Reporter(createEvents(), createStats(), log.logger), secrets, () => undefined);
   const cache = new TokenCache({ skewMs: 0, random: () => 0.5, maxEntries: 100, canEvict: () => guard.healthy, onEvict: () => undefined });
   const view = new StoreView(guard, cache, secrets, log.logger);
   const lifetime = new AbortController();
@@ -54,6 +55,7 @@ function lockLoop(store: TokenStore, timing: { lockTtlMs: number; refreshTimeout
     random: () => 0.5,
     changeNotices: false,
     logger: log.logger,
+    reporter: new Reporter(createEvents(), createStats(), log.logger),
     assertOpen: () => {
       if (lifetime.signal.aborted) throw canceled('closed');
     },

@@ -5,7 +5,8 @@
  * plugin is in persist and shutdown.)
  */
 import type { TokenSet } from '../../lib';
-import { createEvents, type TokenFlightEventMap } from '../../lib/events';
+import { createEvents, createStats, type TokenFlightEventMap } from '../../lib/events';
+import { Reporter } from '../../lib/reporting/reporter';
 import { KnownSecrets } from '../../lib/secrets/known-secrets';
 import { Persistence } from '../../lib/refresh/persistence';
 import { NO_EXTRA } from '../../lib/token-extra';
@@ -57,7 +58,7 @@ function setup() {
   const failed: Array<TokenFlightEventMap['persist-failed']> = [];
   events.on('persist-failed', (payload) => failed.push(payload));
   const log = recordingLogger();
-  const persistence = new Persistence(script.persist, events, log.logger, new KnownSecrets(), () => 0.5);
+  const persistence = new Persistence(script.persist, new Reporter(events, createStats(), log.logger), new KnownSecrets(), () => 0.5);
   return { ...script, persistence, failed, log };
 }
 

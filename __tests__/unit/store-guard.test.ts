@@ -5,7 +5,8 @@
  * plugin is in store-outage, store-data-loss and store-write-edges.)
  */
 import { MemoryTokenStore, StoreUnavailableError, type RefreshFailureRecord, type TokenSet, type TokenStore } from '../../lib';
-import { createEvents, type TokenFlightEventMap } from '../../lib/events';
+import { createEvents, createStats, type TokenFlightEventMap } from '../../lib/events';
+import { Reporter } from '../../lib/reporting/reporter';
 import { KnownSecrets } from '../../lib/secrets/known-secrets';
 import { StoreGuard, UNREADABLE } from '../../lib/refresh/store-guard';
 import { NO_EXTRA } from '../../lib/token-extra';
@@ -74,7 +75,13 @@ function setup(policy: 'local' | 'fail', store = new ScriptedStore()): Setup {
   events.on('store-recovered', (payload) => recovered.push(payload));
   const writeBacks = { count: 0 };
   const log = recordingLogger();
-  const guard = new StoreGuard(store, policy, events, log.logger, new KnownSecrets(), () => writeBacks.count++);
+  const guard = new StoreGuard(
+    store,
+    policy,
+    new Reporter(events, createStats(), log.logger),
+    new KnownSecrets(),
+    () => writeBacks.count++,
+  );
   guards.push(guard);
   return { store, guard, degraded, recovered, writeBacks, log };
 }

@@ -53,7 +53,7 @@ const LAYER_RULES: ReadonlyArray<{ layer: RegExp; mayNotImport: RegExp; why: str
   { layer: /^stores\//, mayNotImport: /^(interceptors|refresh|oauth2|cli)\/|^attach\.ts$/, why: 'stores sit below refresh' },
   { layer: /^refresh\//, mayNotImport: /^(interceptors|cli|oauth2)\/|^attach\.ts$/, why: 'refresh sits below the interceptors' },
   {
-    layer: /^(secrets|async)\//,
+    layer: /^(secrets|async|reporting)\//,
     mayNotImport: /^(interceptors|refresh|stores|oauth2|cli|matchers)\/|^attach\.ts$/,
     why: 'shared helpers depend on nothing above them',
   },

@@ -1,5 +1,6 @@
 import type { AxiosInstance, InternalAxiosRequestConfig } from 'axios';
-import type { TokenFlightEvents, TokenFlightCounters } from '../events';
+import type { TokenFlightCounters } from '../events';
+import type { Reporter } from '../reporting/reporter';
 import type { ResolvedOptions } from '../options';
 import type { RefreshCoordinator } from '../refresh/coordinator';
 import type { SendGuard } from './send-guard';
@@ -9,7 +10,9 @@ export interface PluginContext {
   readonly instance: AxiosInstance;
   readonly options: ResolvedOptions;
   readonly coordinator: RefreshCoordinator;
-  readonly events: TokenFlightEvents;
+  /** Reports what happened (events, logs, `stats()`, diagnostics channels) in one call. */
+  readonly reporter: Reporter;
+  /** `failures` is counted here directly: a failed request is not an event. */
   readonly stats: TokenFlightCounters;
   /** Aborted by `detach()`: ends every wait the plugin started. */
   readonly lifetime: AbortSignal;

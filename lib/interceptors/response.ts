@@ -108,7 +108,7 @@ async function prepareReplay(
   state: SentState,
   { verdict, response, error }: Rejection,
 ): Promise<'refresh' | 'propagation'> {
-  const { options, coordinator, events, stats } = context;
+  const { options, coordinator, reporter } = context;
   const { key, sentVersion } = state;
   const { status } = response;
   /**
@@ -144,8 +144,7 @@ async function prepareReplay(
       );
     }
     state.propagationWaits = attempt + 1;
-    stats.propagationWaits += 1;
-    events.emit('propagation-wait', { key, version: sentVersion, attempt: attempt + 1, delayMs, tokenAgeMs });
+    reporter.report('propagation-wait', { key, version: sentVersion, attempt: attempt + 1, delayMs, tokenAgeMs });
     await sleep(delayMs, config.signal, context.lifetime);
     // Replays the same token, unless someone replaced it meanwhile: the request interceptor sends the current one.
     return 'propagation';
@@ -160,8 +159,7 @@ async function prepareReplay(
   }
   await coordinator.replacementFor(key, sentVersion, config.signal);
   state.replays += 1;
-  stats.replays += 1;
-  events.emit('replay', { key, attempt: state.replays, rejectedVersion: sentVersion, method: (config.method ?? 'get').toUpperCase() });
+  reporter.report('replay', { key, attempt: state.replays, rejectedVersion: sentVersion, method: (config.method ?? 'get').toUpperCase() });
   return 'refresh';
 }
 

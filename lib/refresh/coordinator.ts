@@ -1,6 +1,6 @@
 import type { GenericAbortSignal } from 'axios';
 import { ReauthorizationRequiredError, StoreUnavailableError } from '../errors';
-import type { TokenFlightEvents, TokenFlightCounters } from '../events';
+import type { Reporter } from '../reporting/reporter';
 import type { ResolvedOptions } from '../options';
 import type { RefreshReason, TokenSet } from '../types';
 import { abortable, canceled, settleWithin } from '../async/abortable';
@@ -49,13 +49,12 @@ export class RefreshCoordinator {
 
   constructor(
     private readonly options: ResolvedOptions,
-    private readonly events: TokenFlightEvents,
-    private readonly stats: TokenFlightCounters,
+    private readonly reporter: Reporter,
     private readonly lifetime: AbortSignal,
     secrets: KnownSecrets,
     random: () => number = Math.random,
   ) {
-    this.#guard = new StoreGuard(options.store, options.onStoreError, events, options.logger, secrets, () => {
+    this.#guard = new StoreGuard(options.store, options.onStoreError, reporter, secrets, () => {
       void this.#locks.putBackAll(this.#cache.snapshot());
     });
     this.#cache = new TokenCache({
@@ -68,8 +67,7 @@ export class RefreshCoordinator {
     this.#slots = new RefreshSlots(options.maxConcurrentRefreshes, options.refreshTimeoutMs);
     this.#view = new StoreView(this.#guard, this.#cache, secrets, options.logger);
     this.#failures = new FailureMemory(this.#guard, options.refreshBackoffMs, random);
-    this.#persistence =
-      options.persist === undefined ? undefined : new Persistence(options.persist, events, options.logger, secrets, random);
+    this.#persistence = options.persist === undefined ? undefined : new Persistence(options.persist, reporter, secrets, random);
     this.#locks = new LockLoop({
       guard: this.#guard,
       view: this.#view,
@@ -81,6 +79,7 @@ export class RefreshCoordinator {
       random,
       changeNotices: options.store.subscribe !== undefined,
       logger: options.logger,
+      reporter,
       assertOpen: () => {
         if (this.lifetime.aborted || this.#closing) throw canceled('closed');
       },
@@ -198,8 +197,9 @@ export class RefreshCoordinator {
       // In backoff (or invalid_grant remembered) for the version we hold: answer at once, no store call.
       this.#failures.checkLocal(key, this.#cache.get(key)?.token.version ?? 0);
       const acquireSlot = () => this.#slots.acquire(key, urgent);
+      const flightStartedAt = Date.now();
       return this.#locks.run(key, { done: satisfies, recoverLostTokens: true, acquireSlot }, (stored, owner) =>
-        this.#refreshLocked(key, { stored, owner, rejected }),
+        this.#refreshLocked(key, { stored, owner, rejected, flightStartedAt }),
       );
     };
     const flight = run().finally(() => {
@@ -223,8 +223,9 @@ export class RefreshCoordinator {
   /** Refreshes from the newest token known (the store's, or this process's copy if newer), under the lock. */
   async #refreshLocked(
     key: string,
-    { stored, owner, rejected }: { stored: StoreRead; owner: string; rejected: boolean },
+    locked: { stored: StoreRead; owner: string; rejected: boolean; flightStartedAt: number },
   ): Promise<TokenSet> {
+    const { stored, rejected } = locked;
     const current = this.#view.newest(key, stored);
     const storeUnreadable = stored === UNREADABLE && current === null;
     if (stored === UNREADABLE && current?.refreshToken !== undefined && current.rotatesRefreshToken !== false) {
@@ -247,9 +248,19 @@ export class RefreshCoordinator {
     const reason: RefreshReason = rejected ? 'rejected' : current === null ? 'missing' : 'expiring';
     const fromVersion = current?.version ?? null;
     await this.#failures.check(key, fromVersion ?? 0);
+    this.reporter.report('refresh-start', { key, reason, fromVersion });
+    const message = { key, reason, fromVersion, lockWaitMs: Date.now() - locked.flightStartedAt };
+    return this.reporter.traceRefresh(message, () => this.#refreshFrom(current, { ...locked, key, reason, storeUnreadable }));
+  }
+
+  /** Calls `refresh` from `current` and writes its answer (fenced); or shapes and records the failure. */
+  async #refreshFrom(
+    current: TokenSet | null,
+    run: { key: string; reason: RefreshReason; stored: StoreRead; owner: string; rejected: boolean; storeUnreadable: boolean },
+  ): Promise<TokenSet> {
+    const { key, reason, stored, owner, rejected } = run;
+    const fromVersion = current?.version ?? null;
     const started = Date.now();
-    this.events.emit('refresh-start', { key, reason, fromVersion });
-    this.options.logger?.debug({ key, reason, fromVersion }, 'axios-token-flight: refreshing');
     let token: TokenSet;
     try {
       token = await callRefresh(this.options.refresh, key, current, reason, this.options.refreshTimeoutMs);
@@ -258,7 +269,7 @@ export class RefreshCoordinator {
       // A refused answer's rotated refresh token is stored first: the one we presented is spent.
       const kept = await keepRotatedRefreshToken(this.#view, this.#persistence, { key, current, error, rejected, stored, owner });
       const noTokenAtAll = current === null && failure instanceof ReauthorizationRequiredError;
-      if (noTokenAtAll && storeUnreadable) {
+      if (noTokenAtAll && run.storeUnreadable) {
         // No refresh token because the store could not be read, not because the grant is gone.
         failure = new StoreUnavailableError(
           `axios-token-flight: the token store could not be read and this process holds no copy of "${key}"; try again when the store answers`,
@@ -269,19 +280,15 @@ export class RefreshCoordinator {
         // version now held, so a kept refresh token is not tried at once in a loop.
         failure = await this.#failures.record(key, kept?.version ?? fromVersion ?? 0, failure);
       }
-      this.stats.refreshFailures += 1;
       const durationMs = Date.now() - started;
-      this.events.emit('refresh-failed', { key, reason, code: failure.code, retryable: failure.retryable, durationMs });
-      this.options.logger?.warn({ key, reason, code: failure.code, durationMs }, 'axios-token-flight: refresh failed');
+      this.reporter.report('refresh-failed', { key, reason, code: failure.code, retryable: failure.retryable, durationMs });
       throw failure;
     }
     const written = await this.#view.writeRefreshed(key, token, stored === UNREADABLE ? null : stored, owner);
     await this.#persistence?.save(key, written);
     await this.#failures.clear(key);
-    this.stats.refreshes += 1;
     const durationMs = Date.now() - started;
-    this.events.emit('refreshed', { key, reason, fromVersion, version: written.version, durationMs });
-    this.options.logger?.info({ key, reason, version: written.version, durationMs }, 'axios-token-flight: refreshed');
+    this.reporter.report('refreshed', { key, reason, fromVersion, version: written.version, durationMs });
     return written;
   }
 }

@@ -1,6 +1,7 @@
 import { outranks } from '../token-rank';
 import { randomUUID } from 'node:crypto';
 import { RefreshFailedError } from '../errors';
+import type { Reporter } from '../reporting/reporter';
 import type { Logger, TokenSet } from '../types';
 import { pollDelay } from './policies';
 import type { LostTokenRecovery } from './recovery';
@@ -41,6 +42,8 @@ export interface LockLoopDeps {
   /** Whether the store sends change notices (`subscribe`): waiters then poll only as a fallback. */
   readonly changeNotices: boolean;
   readonly logger: Logger | undefined;
+  /** Where a wait for another process's lock is reported (`lock-wait`). */
+  readonly reporter: Reporter;
   /** Throws `CanceledError` once the plugin is closing or detached. */
   assertOpen(): void;
 }
@@ -74,10 +77,19 @@ export class LockLoop {
     // A lock seen held at T is gone by T + lockTtlMs at the latest (a dead holder's included), and
     // its expiry sends no change notice: the waiter wakes for it instead of sleeping a full poll.
     let heldLockExpiresBy: number | undefined;
+    /** When this process first found the lock held: it is waiting for another's refresh since. */
+    let waitingSince: number | undefined;
+    const waitEnded = (outcome: 'served' | 'acquired' | 'gave-up'): void => {
+      if (waitingSince !== undefined) this.deps.reporter.report('lock-wait', { key, waitedMs: Date.now() - waitingSince, outcome });
+      waitingSince = undefined;
+    };
     for (let attempt = 0; ; attempt++) {
       this.deps.assertOpen();
       const seen = await view.pull(key);
-      if (done(seen)) return seen as TokenSet;
+      if (done(seen)) {
+        waitEnded('served');
+        return seen as TokenSet;
+      }
       const queuedAt = Date.now();
       const releaseSlot = await acquireSlot?.();
       // Time in line for a slot is not time spent waiting on another holder's lock.
@@ -95,7 +107,11 @@ export class LockLoop {
         let lockHandedOver = false;
         try {
           const current = await view.pull(key);
-          if (done(current)) return current as TokenSet;
+          if (done(current)) {
+            waitEnded('served');
+            return current as TokenSet;
+          }
+          waitEnded('acquired');
           const recovered = recoveryTried ? null : await recovery.recover(key, current, owner);
           recoveryTried = true;
           if (recovered === null) return await body(current, owner);
@@ -117,7 +133,9 @@ export class LockLoop {
         // Nobody wrote back: refresh from what was put back, under a fresh lock (its TTL must cover the refresh).
         continue;
       }
+      waitingSince ??= Date.now();
       if (Date.now() >= deadline) {
+        waitEnded('gave-up');
         throw new RefreshFailedError(
           `axios-token-flight: another process held the refresh lock for "${key}" longer than lockTtlMs + ${LOCK_WAIT_MARGIN_MS} ms`,
           {

@@ -1,8 +1,8 @@
 import { StoreUnavailableError } from '../errors';
-import type { TokenFlightEvents } from '../events';
+import type { Reporter } from '../reporting/reporter';
 import type { TokenPersistence } from '../options';
 import { redactError } from '../secrets/redact';
-import type { Logger, TokenSet } from '../types';
+import type { TokenSet } from '../types';
 import type { KnownSecrets } from '../secrets/known-secrets';
 import { backoffDelay, type Backoff } from '../backoff';
 
@@ -29,8 +29,7 @@ export class Persistence {
 
   constructor(
     private readonly persist: TokenPersistence,
-    private readonly events: TokenFlightEvents,
-    private readonly logger: Logger | undefined,
+    private readonly reporter: Reporter,
     private readonly secrets: KnownSecrets,
     private readonly random: () => number,
   ) {}
@@ -119,11 +118,7 @@ export class Persistence {
       const error = redactError(failure, this.secrets.forKey(key));
       const retryInMs = backoffDelay(pending.attempt - 1, SAVE_RETRY, this.random);
       const errorName = error instanceof Error ? error.name : typeof error;
-      this.events.emit('persist-failed', { key, version: pending.token.version, attempt: pending.attempt, errorName, retryInMs });
-      this.logger?.warn(
-        { key, version: pending.token.version, attempt: pending.attempt, errorName, retryInMs },
-        'axios-token-flight: persist.save failed; the token is in use and the save will be retried',
-      );
+      this.reporter.report('persist-failed', { key, version: pending.token.version, attempt: pending.attempt, errorName, retryInMs });
       if (this.#closed) return;
       pending.timer = setTimeout(() => void this.#attempt(key, pending), retryInMs);
       pending.timer.unref();

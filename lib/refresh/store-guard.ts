@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { StoreUnavailableError } from '../errors';
-import type { TokenFlightEvents } from '../events';
+import type { Reporter } from '../reporting/reporter';
 import { redactError } from '../secrets/redact';
 import { TokenDecodeError } from '../stores/token-codec';
 import type { CredentialTombstone, RefreshFailureRecord, TokenStore } from '../stores/token-store';
 import { NO_EXTRA } from '../token-extra';
 import { deletedBy, outranks } from '../token-rank';
-import type { Logger, TokenSet } from '../types';
+import type { TokenSet } from '../types';
 import type { KnownSecrets } from '../secrets/known-secrets';
 
 /** While degraded, how often to check whether the store is back. */
@@ -41,8 +41,7 @@ export class StoreGuard {
   constructor(
     private readonly store: TokenStore,
     private readonly policy: 'local' | 'fail',
-    private readonly events: TokenFlightEvents,
-    private readonly logger: Logger | undefined,
+    private readonly reporter: Reporter,
     /** A store's error can quote the command that failed, tokens included (ioredis does). */
     private readonly secrets: KnownSecrets,
     /** Called once the store answers again, to write back what was refreshed meanwhile. */
@@ -216,8 +215,7 @@ export class StoreGuard {
     this.#startProbe(RECOVERY_PROBE_MS);
     const errorName = error instanceof Error ? error.name : typeof error;
     const errorMessage = error instanceof Error ? error.message : String(error);
-    this.logger?.warn({ operation, errorName }, 'axios-token-flight: token store unavailable, continuing with in-process tokens');
-    this.events.emit('store-degraded', { operation, errorName, errorMessage });
+    this.reporter.report('store-degraded', { operation, errorName, errorMessage });
   }
 
   /** With valid tokens cached, requests make no store calls, so an answering store must be looked for. */
@@ -244,8 +242,7 @@ export class StoreGuard {
     if (this.#degradedSince !== undefined) {
       const degradedForMs = Date.now() - this.#degradedSince;
       this.#degradedSince = undefined;
-      this.logger?.info({ degradedForMs }, 'axios-token-flight: token store recovered');
-      this.events.emit('store-recovered', { degradedForMs });
+      this.reporter.report('store-recovered', { degradedForMs });
     }
     this.onRecovered();
   }
