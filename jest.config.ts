@@ -22,6 +22,7 @@ const config: Config = {
     // Examples and recipes import the package by name, as users do; under jest that is the source.
     '^axios-token-flight$': '<rootDir>/lib',
     '^axios-token-flight/testing$': '<rootDir>/lib/testing',
+    '^axios-token-flight/otel$': '<rootDir>/lib/otel',
     ...(axiosUnderTest === undefined || axiosUnderTest === '' ? {} : { '^axios$': `axios-${axiosUnderTest}` }),
   },
   testTimeout: 20_000,

@@ -39,6 +39,8 @@ const mainEntryIsExternal = {
 await Promise.all([
   build({ ...common, entryPoints: ['lib/index.ts'], outfile: 'dist/index.js' }),
   build({ ...common, entryPoints: ['lib/testing/index.ts'], outfile: 'dist/testing.js', plugins: [mainEntryIsExternal] }),
+  // `axios-token-flight/otel`: the only bundle that imports @opentelemetry/api (an optional peer).
+  build({ ...common, entryPoints: ['lib/otel/index.ts'], outfile: 'dist/otel.js', external: [...external, '@opentelemetry/api'] }),
   // The `axios-token-flight` command (package.json `bin`).
   build({
     ...common,
@@ -51,14 +53,14 @@ await Promise.all([
 chmodSync('dist/cli.js', 0o755);
 
 const require = createRequire(import.meta.url);
-for (const name of ['index', 'testing']) {
+for (const name of ['index', 'testing', 'otel']) {
   const exported = Object.keys(require(path.resolve(`dist/${name}.js`))).filter((key) => key !== 'default' && key !== '__esModule');
   writeFileSync(
     `dist/${name}.mjs`,
     `// ESM entry: the CommonJS build's own exports, so import and require share one copy.\n` +
       `import cjs from './${name}.js';\n\nexport const { ${exported.join(', ')} } = cjs;\n`,
   );
-  const types = name === 'index' ? 'index' : 'testing/index';
+  const types = name === 'index' ? 'index' : `${name}/index`;
   writeFileSync(`dist/${name}.d.ts`, `export * from './types/${types}';\n`);
   writeFileSync(`dist/${name}.d.mts`, `export * from './types-esm/${types}.js';\n`);
 }

@@ -47,6 +47,11 @@ writeFileSync(
       '@types/node': devVersion('@types/node'),
       esbuild: devVersion('esbuild'),
       'axios-retry': devVersion('axios-retry'),
+      // docs/observability.md wires the OpenTelemetry SDK 2.x.
+      '@opentelemetry/api': devVersion('@opentelemetry/api'),
+      '@opentelemetry/sdk-trace-base': devVersion('@opentelemetry/sdk-trace-base'),
+      '@opentelemetry/sdk-metrics': devVersion('@opentelemetry/sdk-metrics'),
+      '@opentelemetry/instrumentation-http': devVersion('@opentelemetry/instrumentation-http'),
       // Named in docs snippets (docs/stores.md, docs/semantics.md): compiled against their real types.
       pg: '^8',
       '@types/pg': '^8',

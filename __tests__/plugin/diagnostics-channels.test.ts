@@ -82,7 +82,14 @@ test("the refresh starts in the async context of the request that caused it (a t
   const requestContext = new AsyncLocalStorage<string>();
   const seenAtStart: Array<string | undefined> = [];
   const channel = diagnosticsChannel.tracingChannel('axios-token-flight:refresh');
-  const handlers = { start: () => void seenAtStart.push(requestContext.getStore()) };
+  const ignore = (): void => undefined;
+  const handlers = {
+    start: () => void seenAtStart.push(requestContext.getStore()),
+    end: ignore,
+    asyncStart: ignore,
+    asyncEnd: ignore,
+    error: ignore,
+  };
   channel.subscribe(handlers);
   try {
     await requestContext.run('request-42', () => h.client.get('/me'));

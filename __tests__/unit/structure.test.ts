@@ -57,6 +57,11 @@ const LAYER_RULES: ReadonlyArray<{ layer: RegExp; mayNotImport: RegExp; why: str
     mayNotImport: /^(interceptors|refresh|stores|oauth2|cli|matchers)\/|^attach\.ts$/,
     why: 'shared helpers depend on nothing above them',
   },
+  {
+    layer: /^otel\//,
+    mayNotImport: /^(?!reporting\/|otel\/)/,
+    why: 'the OpenTelemetry bridge knows the channels, nothing else of the plugin',
+  },
   { layer: /^interceptors\//, mayNotImport: /^(cli|oauth2)\/|^attach\.ts$/, why: 'attach wires the interceptors, not the reverse' },
 ];
 
@@ -87,4 +92,12 @@ test('the unit lane (npm run test:unit) needs no build, no Redis and no child pr
     .filter((name) => name.endsWith('.ts') && name !== 'structure.test.ts')
     .filter((name) => needs.test(fs.readFileSync(path.join(unitDir, name), 'utf8')));
   expect(offenders).toEqual([]);
+});
+
+test('only lib/otel imports @opentelemetry/api: the main entry works without it installed', () => {
+  const importers = files
+    .filter((file) => /from '@opentelemetry\//.test(fs.readFileSync(file, 'utf8')))
+    .map(relative)
+    .filter((file) => !file.startsWith('otel/'));
+  expect(importers).toEqual([]);
 });

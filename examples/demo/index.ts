@@ -10,6 +10,7 @@ import { startFakeProvider } from 'axios-token-flight/testing';
 import { HELP, parseOptions, type DemoOptions } from './options';
 import { obtainRedis, type DemoRedis } from './redis';
 import { printTable, ProgressLine, summarise, type ScenarioResult } from './report';
+import { printMetrics } from './otel-metrics';
 import type { WorkerConfig, WorkerCounts, WorkerMessage } from './worker';
 
 async function runScenario(
@@ -37,12 +38,14 @@ async function runScenario(
         key,
         durationMs: options.durationSeconds * 1000,
         concurrency: options.concurrency,
+        otel: options.otel,
         ...(redis === undefined ? { seed } : { redisUrl: redis.url }),
       };
       return runWorker(config, (counts) => progress.update(index, counts));
     }),
   );
   progress.finish();
+  if (options.otel && mode === 'plugin') printMetrics(outcomes.map((outcome) => outcome.metrics ?? []));
   const result = summarise(name, outcomes, provider.stats, (Date.now() - started) / 1000, options.tokenTtlSeconds);
   await provider.close();
   return result;

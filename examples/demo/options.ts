@@ -6,6 +6,8 @@ export interface DemoOptions {
   tokenTtlSeconds: number;
   propagationMs: number;
   naive: boolean;
+  /** Record axios-token-flight's OpenTelemetry metrics in every worker and print them. */
+  otel: boolean;
 }
 
 export const HELP = `npm run demo -- [options]
@@ -23,11 +25,20 @@ process (said so on screen). Exits non-zero if axios-token-flight lost any reque
   --token-ttl S      access token lifetime, seconds (default 3)
   --propagation MS   how long a new token is answered 65601 (default 400)
   --no-naive         skip the naive contrast run
+  --otel             print the OpenTelemetry metrics of axios-token-flight/otel
   --help             this text
 `;
 
 export function parseOptions(argv: readonly string[]): DemoOptions | 'help' {
-  const options: DemoOptions = { workers: 4, durationSeconds: 10, concurrency: 8, tokenTtlSeconds: 3, propagationMs: 400, naive: true };
+  const options: DemoOptions = {
+    workers: 4,
+    durationSeconds: 10,
+    concurrency: 8,
+    tokenTtlSeconds: 3,
+    propagationMs: 400,
+    naive: true,
+    otel: false,
+  };
   const numeric: Record<string, keyof DemoOptions> = {
     '--workers': 'workers',
     '--duration': 'durationSeconds',
@@ -40,6 +51,10 @@ export function parseOptions(argv: readonly string[]): DemoOptions | 'help' {
     if (arg === '--help' || arg === '-h') return 'help';
     if (arg === '--no-naive') {
       options.naive = false;
+      continue;
+    }
+    if (arg === '--otel') {
+      options.otel = true;
       continue;
     }
     const name = numeric[arg];

@@ -14,6 +14,7 @@ import {
   type TokenInput,
 } from 'axios-token-flight';
 import { attachNaiveRefresh, type NaiveCounters, type SharedTokens } from './naive-interceptor';
+import { type MetricLine, recordTokenFlightMetrics } from './otel-metrics';
 
 export interface WorkerConfig {
   mode: 'plugin' | 'naive';
@@ -25,6 +26,8 @@ export interface WorkerConfig {
   seed?: TokenInput & { refreshToken: string };
   durationMs: number;
   concurrency: number;
+  /** Record the OpenTelemetry metrics and send them with the result. */
+  otel?: boolean;
 }
 
 export interface WorkerCounts {
@@ -38,13 +41,14 @@ export interface WorkerCounts {
 
 export type WorkerMessage =
   | ({ type: 'progress' } & WorkerCounts)
-  | ({ type: 'done'; latencies: number[]; errors: Record<string, number> } & WorkerCounts);
+  | ({ type: 'done'; latencies: number[]; errors: Record<string, number>; metrics?: MetricLine[] } & WorkerCounts);
 
 async function main(): Promise<void> {
   const config = JSON.parse(process.env['DEMO_CONFIG'] as string) as WorkerConfig;
   const redis = config.redisUrl === undefined ? undefined : new Redis(config.redisUrl);
   const api = axios.create({ baseURL: `${config.apiUrl}/linkedin` });
   const counts: WorkerCounts = { sent: 0, ok: 0, failed: 0, refreshes: 0, replays: 0, waits: 0 };
+  const otel = config.otel === true && config.mode === 'plugin' ? recordTokenFlightMetrics() : undefined;
   const close = config.mode === 'plugin' ? await withPlugin(api, config, redis, counts) : withNaive(api, config, redis, counts);
 
   const latencies: number[] = [];
@@ -75,7 +79,11 @@ async function main(): Promise<void> {
   clearInterval(report);
   close();
   await redis?.quit();
-  process.send?.({ type: 'done', ...counts, latencies, errors } satisfies WorkerMessage, () => process.disconnect());
+  const metrics = await otel?.collect();
+  process.send?.(
+    { type: 'done', ...counts, latencies, errors, ...(metrics === undefined ? {} : { metrics }) } satisfies WorkerMessage,
+    () => process.disconnect(),
+  );
 }
 
 async function withPlugin(api: AxiosInstance, config: WorkerConfig, redis: Redis | undefined, counts: WorkerCounts): Promise<() => void> {

@@ -81,8 +81,9 @@ async function handleRejection(
   state: SentState,
   rejection: Rejection,
 ): Promise<AxiosResponse> {
+  let verdict: 'refresh' | 'propagation';
   try {
-    const verdict = await prepareReplay(context, config, state, rejection);
+    verdict = await prepareReplay(context, config, state, rejection);
     const { beforeReplay, inject } = context.options;
     if (beforeReplay !== undefined) {
       // The caller's last word on the replay (re-sign it, a new timestamp). The rejected token is
@@ -95,7 +96,8 @@ async function handleRejection(
     throw context.redact(failure, state.key);
   }
   // Outside the try: a failing replay was already counted by the nested interceptor.
-  return replay(context, config);
+  const resend = { key: state.key, resendCount: state.replays + state.propagationWaits, verdict };
+  return context.reporter.sendAgain(resend, () => replay(context, config));
 }
 
 /**

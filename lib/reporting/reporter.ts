@@ -32,6 +32,21 @@ const plainChannels = new Map(
   ]),
 );
 
+/**
+ * Every replay is sent inside this channel's `runStores`, so a subscriber that binds a store to it
+ * (axios-token-flight/otel's `resendCount()`) sees, in the async context of the replayed request —
+ * its HTTP span's hooks included — how many times the request was sent before.
+ */
+const resendChannel = diagnosticsChannel.channel(`${CHANNEL_PREFIX}resend`);
+
+/** What the `axios-token-flight:resend` channel carries for each replay sent. */
+export interface ResendMessage {
+  readonly key: string;
+  /** Sends of this request before this one, minus one: 1 for the first replay (OpenTelemetry's `http.request.resend_count`). */
+  readonly resendCount: number;
+  readonly verdict: 'refresh' | 'propagation';
+}
+
 /** Whether anyone listens on the refresh tracing channel (`hasSubscribers` on it is Node ≥ 20.13 only). */
 function refreshTraced(channel: TracingChannel | undefined): channel is TracingChannel {
   return (
@@ -68,6 +83,12 @@ export class Reporter {
     const channel = plainChannels.get(name);
     if (channel?.hasSubscribers === true) channel.publish(payload);
     this.events.emit(name, payload);
+  }
+
+  /** Sends a replay (`send`) inside the resend channel's stores when anyone binds one; else just sends it. */
+  sendAgain<T>(message: ResendMessage, send: () => T): T {
+    if (!resendChannel.hasSubscribers || typeof resendChannel.runStores !== 'function') return send();
+    return resendChannel.runStores(message, send);
   }
 
   /**

@@ -2,10 +2,13 @@
 import assert = require('node:assert/strict');
 import axios from 'axios';
 import { attachTokenRefresh, oauth2, ReauthorizationRequiredError } from 'axios-token-flight';
+import { instrumentTokenFlight } from 'axios-token-flight/otel';
 import { startFakeProvider } from 'axios-token-flight/testing';
 
 async function main(): Promise<void> {
   const provider = await startFakeProvider();
+  // The OpenTelemetry subpath loads in this module format (no SDK here: the API's no-op providers).
+  const instrumentation = instrumentTokenFlight();
   const api = axios.create({ baseURL: provider.url });
   const handle = attachTokenRefresh(api, {
     refresh: oauth2.refreshTokenGrant({ tokenUrl: provider.tokenUrl, clientId: 'app' }),
@@ -20,6 +23,7 @@ async function main(): Promise<void> {
   const error: unknown = await handle.getToken().catch((e: unknown) => e);
   assert.ok(error instanceof ReauthorizationRequiredError);
   handle.detach();
+  instrumentation.disable();
   await provider.close();
   console.log('cjs consumer: ok');
 }

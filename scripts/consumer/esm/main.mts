@@ -13,9 +13,14 @@ import {
   type TokenSet,
   type TokenStore,
 } from 'axios-token-flight';
+import { instrumentTokenFlight } from 'axios-token-flight/otel';
 import { startFakeProvider } from 'axios-token-flight/testing';
 
 const provider = await startFakeProvider({ propagationMs: 200 });
+
+// The OpenTelemetry subpath loads in this module format (no SDK here: the API's no-op providers).
+
+const instrumentation = instrumentTokenFlight();
 const api = axios.create({ baseURL: `${provider.url}/linkedin` });
 // Ordinary code under exactOptionalPropertyTypes: optional values that may be undefined.
 const clientSecret: string | undefined = process.env['CLIENT_SECRET_NOT_SET'];
@@ -53,5 +58,7 @@ if (isRetryableAuthError(error))
 else assert.fail('a 503 from the token endpoint is retryable');
 
 handle.detach();
+
+instrumentation.disable();
 await provider.close();
 console.log('esm consumer: ok');
