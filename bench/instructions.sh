@@ -7,7 +7,8 @@
 # Node's background threads (compiler, GC) make identical runs differ by up to ±250 000 instructions
 # per request; these flags keep V8 on one thread with a fixed GC schedule and ASLR off, which leaves
 # about ±9 000 that only ever adds (a run is either at the floor or above it). So each variant runs
-# REPS times (default 3) and the least count is reported.
+# REPS times (default 3) and the least count is reported. VARIANTS="bare floor plugin plugin-otel"
+# adds the plugin with the OpenTelemetry SDK subscribed (axios-token-flight/otel).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FLAGS=(--predictable --single-threaded --predictable-gc-schedule --no-memory-reducer)
@@ -18,7 +19,7 @@ count() {
 declare -A least
 for rep in $(seq 1 "${REPS:-3}"); do
   line="run $rep:"
-  for variant in bare floor plugin; do
+  for variant in ${VARIANTS:-bare floor plugin}; do
     small=$(count "$variant" 2000)
     large=$(count "$variant" 22000)
     per=$(((large - small) / 20000))
@@ -27,6 +28,8 @@ for rep in $(seq 1 "${REPS:-3}"); do
   done
   echo "$line"
 done
+if [[ -n "${least[plugin-otel]:-}" ]]; then echo "least: plugin with OpenTelemetry subscribed ${least[plugin-otel]}"; fi
+if [[ -z "${least[bare]:-}" || -z "${least[floor]:-}" || -z "${least[plugin]:-}" ]]; then exit 0; fi
 floor_adds=$((least[floor] - least[bare]))
 plugin_adds=$((least[plugin] - least[bare]))
 echo "least: bare ${least[bare]}, floor ${least[floor]} (+$floor_adds), plugin ${least[plugin]} (+$plugin_adds)"
