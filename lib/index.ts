@@ -31,6 +31,8 @@ export { oauth2 } from './oauth2';
 export type { TokenEndpointOptions, ClientAuthMethod } from './oauth2/token-endpoint';
 export type { RefreshTokenGrantOptions } from './oauth2/refresh-token-grant';
 export type { ClientCredentialsGrantOptions } from './oauth2/client-credentials-grant';
+export type { JwtBearerGrantOptions } from './oauth2/jwt-bearer-grant';
+export type { JwtAlgorithm, PrivateKeyInput } from './oauth2/jwt-assertion';
 export {
   TokenFlightError,
   RefreshFailedError,

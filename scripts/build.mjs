@@ -23,7 +23,7 @@ rmSync('dist', { recursive: true, force: true });
 mkdirSync('dist');
 
 // Peer dependencies stay imports: the user's axios / ioredis must be the one we see.
-const external = ['axios', 'ioredis'];
+const external = ['axios', 'ioredis', 'jose'];
 const common = { bundle: true, platform: 'node', target: 'node18', format: 'cjs', external, sourcemap: true, logLevel: 'warning' };
 /** lib/testing and lib/cli import the public API from `..`: resolved to the main bundle, not copied into theirs. */
 const mainEntryIsExternal = {

@@ -192,7 +192,7 @@ describe('oauth2.refreshTokenGrant', () => {
   it.each([
     [{ tokenUrl: 'not a url', clientId: 'c' }, /`tokenUrl` must be an absolute http\(s\) URL/],
     [{ tokenUrl, clientId: '' }, /`clientId` must be a non-empty string/],
-    [{ tokenUrl, clientId: 'c', authMethod: 'private_key_jwt', clientSecret: 's' }, /`authMethod` must be/],
+    [{ tokenUrl, clientId: 'c', authMethod: 'client_secret_jwt', clientSecret: 's' }, /`authMethod` must be/],
     [{ tokenUrl, clientId: 'c', authMethod: 'client_secret_post' }, /`clientSecret` must be set when authMethod/],
     [{ tokenUrl, clientId: 'c', extraParams: { n: 1 } }, /`extraParams` must be an object of string values/],
   ])('validates its options up front: %j', (options, message) => {
@@ -323,8 +323,10 @@ describe('option checks name the option and what it must be', () => {
     expect(() => oauth2.refreshTokenGrant({ tokenUrl, clientId: '' })).toThrow(
       /^axios-token-flight: oauth2\.refreshTokenGrant: option `clientId`/,
     );
-    expect(() => oauth2.refreshTokenGrant({ tokenUrl, clientId: 'c', clientSecret: 's', authMethod: 'private_key_jwt' as never })).toThrow(
-      "axios-token-flight: oauth2.refreshTokenGrant: option `authMethod` must be 'client_secret_basic' or 'client_secret_post', got a string",
+    expect(() =>
+      oauth2.refreshTokenGrant({ tokenUrl, clientId: 'c', clientSecret: 's', authMethod: 'client_secret_jwt' as never }),
+    ).toThrow(
+      "axios-token-flight: oauth2.refreshTokenGrant: option `authMethod` must be 'client_secret_basic', 'client_secret_post' or 'private_key_jwt', got a string",
     );
   });
 

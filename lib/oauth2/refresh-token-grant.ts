@@ -9,7 +9,7 @@ export type RefreshTokenGrantOptions = TokenEndpointOptions;
  * `refresh_token` in the answer replaces the stored one; without one, the old one is kept.
  */
 export function refreshTokenGrant(options: RefreshTokenGrantOptions): (context: RefreshContext) => Promise<TokenInput> {
-  const endpoint = resolveEndpoint('oauth2.refreshTokenGrant', readHelperOptions('oauth2.refreshTokenGrant', options), false);
+  const endpoint = resolveEndpoint('oauth2.refreshTokenGrant', readHelperOptions('oauth2.refreshTokenGrant', options), 'optional');
   return async function refreshTokenGrantRefresh(context) {
     const refreshToken = context.current?.refreshToken;
     if (refreshToken === undefined) {

@@ -7,9 +7,11 @@ import type { RefreshContext, TokenInput } from '../types';
 import { optionError, readingOption, snapshotOptions } from '../validate';
 import { httpDetails, type HttpDetails } from '../http-details';
 import { readBounded, ResponseTooLargeError } from './read-bounded';
+import { type ClientAuth, type ClientAuthMethod, type ClientAuthRequirement, resolveClientAuth } from './client-auth';
+import type { JwtAlgorithm, PrivateKeyInput } from './jwt-assertion';
 import { parseTokenResponse } from './token-response';
 
-export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post';
+export type { ClientAuthMethod } from './client-auth';
 
 /** Options shared by every grant helper. */
 export interface TokenEndpointOptions {
@@ -18,10 +20,17 @@ export interface TokenEndpointOptions {
   readonly clientId: string;
   readonly clientSecret?: string | undefined;
   /**
-   * How the client authenticates (RFC 6749 §2.3.1).
+   * How the client authenticates (RFC 6749 §2.3.1; `private_key_jwt`: RFC 7523 §2.2, a signed
+   * assertion instead of a secret).
    * @default 'client_secret_basic' when a secret is given; public clients send only `client_id`
    */
   readonly authMethod?: ClientAuthMethod | undefined;
+  /** `private_key_jwt`: the client's private key (PEM, JWK or `KeyObject`). Never in an error. */
+  readonly privateKey?: PrivateKeyInput | undefined;
+  /** `private_key_jwt`: the key's id (`kid` in the assertion's header), as registered with the provider. */
+  readonly keyId?: string | undefined;
+  /** `private_key_jwt`: how the assertion is signed. @default 'RS256' */
+  readonly algorithm?: JwtAlgorithm | undefined;
   /** Space-separated scopes to request. */
   readonly scope?: string | undefined;
   /** More form fields, e.g. `{ audience }` or a provider's `resource`. */
@@ -50,6 +59,8 @@ export interface ResolvedEndpoint {
   readonly baseParams: Readonly<Record<string, string>>;
   readonly headers: Readonly<Record<string, string>>;
   readonly client: AxiosInstance;
+  /** `private_key_jwt`: the fresh client assertion each call sends. */
+  readonly clientAssertion: ClientAuth['assertion'];
 }
 
 let privateClient: AxiosInstance | undefined;
@@ -70,6 +81,9 @@ const ENDPOINT_OPTIONS = [
   'extraParams',
   'httpClient',
   'maxResponseBytes',
+  'privateKey',
+  'keyId',
+  'algorithm',
 ] as const satisfies ReadonlyArray<keyof TokenEndpointOptions>;
 
 /**
@@ -89,30 +103,24 @@ export function readHelperOptions<K extends string>(
 export function resolveEndpoint(
   helper: string,
   options: Partial<Record<(typeof ENDPOINT_OPTIONS)[number], unknown>>,
-  requireSecret: boolean,
+  clientAuth: ClientAuthRequirement,
 ): ResolvedEndpoint {
   const where = `${helper}: `;
-  const {
-    tokenUrl,
-    clientId,
-    clientSecret,
-    authMethod,
-    scope,
-    extraParams,
-    httpClient,
-    maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES,
-  } = options;
+  const { tokenUrl, scope, extraParams, httpClient, maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES } = options;
   if (typeof tokenUrl !== 'string' || originOf(tokenUrl) === undefined)
     throw optionError(where, 'tokenUrl', 'an absolute http(s) URL', tokenUrl);
-  if (typeof clientId !== 'string' || clientId === '') throw optionError(where, 'clientId', 'a non-empty string', clientId);
-  if (clientSecret !== undefined && (typeof clientSecret !== 'string' || clientSecret === ''))
-    throw optionError(where, 'clientSecret', 'a non-empty string', clientSecret);
-  if (requireSecret && clientSecret === undefined) throw optionError(where, 'clientSecret', 'a non-empty string', clientSecret);
-  if (authMethod !== undefined && authMethod !== 'client_secret_basic' && authMethod !== 'client_secret_post') {
-    throw optionError(where, 'authMethod', "'client_secret_basic' or 'client_secret_post'", authMethod);
-  }
-  if (authMethod !== undefined && clientSecret === undefined)
-    throw optionError(where, 'clientSecret', `set when authMethod is '${authMethod}'`, clientSecret);
+  const auth = resolveClientAuth(
+    where,
+    {
+      clientId: options.clientId,
+      clientSecret: options.clientSecret,
+      authMethod: options.authMethod,
+      privateKey: options.privateKey,
+      keyId: options.keyId,
+      algorithm: options.algorithm,
+    },
+    clientAuth,
+  );
   if (scope !== undefined && typeof scope !== 'string') throw optionError(where, 'scope', 'a string', scope);
   const params = readingOption(`${helper}: `, 'extraParams', () => {
     if (extraParams === undefined) return {};
@@ -129,32 +137,17 @@ export function resolveEndpoint(
   if (typeof maxResponseBytes !== 'number' || !Number.isInteger(maxResponseBytes) || maxResponseBytes < 1) {
     throw optionError(where, 'maxResponseBytes', 'a positive integer', maxResponseBytes);
   }
-
-  const method = clientSecret === undefined ? 'none' : (authMethod ?? 'client_secret_basic');
-  const headers: Record<string, string> = {
-    'Content-Type': 'application/x-www-form-urlencoded',
-    Accept: 'application/json',
-  };
-  const baseParams: Record<string, string> = { ...params };
+  const baseParams: Record<string, string> = { ...params, ...auth.params };
   if (scope !== undefined) baseParams['scope'] = scope as string;
-  const secrets: string[] = [...urlSecrets(tokenUrl as string), ...(typeof clientSecret === 'string' ? [clientSecret] : [])];
-  if (method === 'client_secret_basic') {
-    // RFC 6749 §2.3.1: each part form-urlencoded before base64.
-    const credentials = Buffer.from(`${formEncode(clientId as string)}:${formEncode(clientSecret as string)}`).toString('base64');
-    headers['Authorization'] = `Basic ${credentials}`;
-    secrets.push(credentials);
-  } else {
-    baseParams['client_id'] = clientId as string;
-    if (method === 'client_secret_post') baseParams['client_secret'] = clientSecret as string;
-  }
   return {
     tokenUrl: tokenUrl as string,
     displayUrl: displayUrl(tokenUrl as string),
     maxResponseBytes: maxResponseBytes as number,
-    secrets,
+    secrets: [...urlSecrets(tokenUrl as string), ...auth.secrets],
     baseParams,
-    headers,
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json', ...auth.headers },
     client: client ?? sharedPrivateClient(),
+    clientAssertion: auth.assertion,
   };
 }
 
@@ -194,10 +187,6 @@ function redactRequestUrl<T>(error: T, shownAs: string): T {
   return error;
 }
 
-function formEncode(value: string): string {
-  return new URLSearchParams({ v: value }).toString().slice(2);
-}
-
 /**
  * POSTs a grant to the token endpoint and parses the answer into a `TokenInput` or a typed error.
  * `grantSecrets` are the grant's own secrets (the refresh token): scrubbed from every error.
@@ -209,7 +198,8 @@ export async function requestToken(
   grantSecrets: readonly string[] = [],
 ): Promise<TokenInput> {
   const secrets = [...endpoint.secrets, ...grantSecrets];
-  const body = new URLSearchParams({ ...endpoint.baseParams, ...grant }).toString();
+  const assertion = endpoint.clientAssertion === undefined ? {} : await endpoint.clientAssertion(endpoint.tokenUrl);
+  const body = new URLSearchParams({ ...endpoint.baseParams, ...assertion, ...grant }).toString();
   let answer: TokenEndpointAnswer;
   let text: string;
   try {
