@@ -30,7 +30,7 @@ const regressions = [
   {
     name: 're-read after taking the lock off',
     file: 'lib/refresh/lock-loop.ts',
-    from: 'const current = await view.pull(key);\n          if (done(current)) return current as TokenSet;',
+    from: "const current = await view.pull(key);\n          if (done(current)) {\n            waitEnded('served');\n            return current as TokenSet;\n          }",
     to: 'const current = await view.pull(key);',
     tests: ['plugin/rotation-safety.test.ts'],
   },
