@@ -17,6 +17,8 @@ import {
   type PropagationOptions,
   type ReplayInfo,
   type TokenFlightErrorCode,
+  type TOKEN_FLIGHT_EVENTS,
+  type TokenFlightEventName,
   type TokenRefreshHandle,
   type TokenRefreshOptions,
   type TokenSet,
@@ -96,3 +98,16 @@ expectType<Equal<keyof CredentialStatus, 'key' | 'version' | 'expiresAt' | 'hasR
 const grant: TokenRefreshOptions['refresh'] = oauth2.refreshTokenGrant({ tokenUrl: 'https://idp.example.com/token', clientId: 'c' });
 
 export { axiosLike, decodes, grant, handle, linkedin, renamed, timesOut, uncalled };
+
+// Grants: private_key_jwt replaces the client secret; the JWT bearer grant needs an audience and a key.
+declare const pem: string;
+oauth2.clientCredentialsGrant({ tokenUrl: 'https://a.example/token', clientId: 'c', authMethod: 'private_key_jwt', privateKey: pem });
+oauth2.clientCredentialsGrant({ tokenUrl: 'https://a.example/token', clientId: 'c', clientSecret: 's' });
+// @ts-expect-error client credentials need a secret or a private key
+oauth2.clientCredentialsGrant({ tokenUrl: 'https://a.example/token', clientId: 'c' });
+oauth2.jwtBearerGrant({ tokenUrl: 'https://a.example/token', issuer: 'i', audience: ['a', 'b'], privateKey: pem, algorithm: 'ES256' });
+// @ts-expect-error HS256 is not a signing algorithm the helpers accept
+oauth2.jwtBearerGrant({ tokenUrl: 'https://a.example/token', issuer: 'i', audience: 'a', privateKey: pem, algorithm: 'HS256' });
+
+// Events: the exported names are exactly the event map's.
+expectType<Equal<(typeof TOKEN_FLIGHT_EVENTS)[number], TokenFlightEventName>>();
