@@ -1,3 +1,4 @@
+import type { AxiosInstance } from 'axios';
 import type { RefreshContext, TokenInput } from '../types';
 import { optionError } from '../validate';
 import { type JwtAlgorithm, type PrivateKeyInput, resolveSigner, signAssertion } from './jwt-assertion';
@@ -27,7 +28,7 @@ export interface JwtBearerGrantOptions {
   /** The largest token response accepted, in bytes. @default 1_048_576 */
   readonly maxResponseBytes?: number | undefined;
   /** The axios instance used to call the token endpoint. @default a private instance */
-  readonly httpClient?: import('axios').AxiosInstance | undefined;
+  readonly httpClient?: AxiosInstance | undefined;
 }
 
 const GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
