@@ -74,10 +74,10 @@ export class Reporter {
   report<E extends TokenFlightEventName>(name: E, payload: TokenFlightEventMap[E]): void {
     const spec = VOCABULARY[name];
     if (spec.counter !== undefined) this.stats[spec.counter] += 1;
-    if (spec.level !== undefined && this.logger !== undefined) {
+    if (spec.log !== undefined && this.logger !== undefined) {
       const fields: Record<string, unknown> = {};
-      for (const field of spec.logFields) fields[field as string] = payload[field];
-      this.logger[spec.level](fields, `axios-token-flight: ${spec.message}`);
+      for (const field of spec.log.fields) fields[field as string] = payload[field];
+      this.logger[spec.log.level](fields, `axios-token-flight: ${spec.log.message}`);
     }
     // No cost when nobody subscribes: `hasSubscribers` is one property read.
     const channel = plainChannels.get(name);

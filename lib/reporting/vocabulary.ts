@@ -16,18 +16,23 @@ export const TOKEN_FLIGHT_EVENTS = [
 /** The prefix of every `node:diagnostics_channel` name the plugin publishes on. */
 export const CHANNEL_PREFIX = 'axios-token-flight:';
 
+/** The log line of an event: its level, its message, and which payload fields it carries. */
+interface LogLine<E extends TokenFlightEventName> {
+  readonly level: 'debug' | 'info' | 'warn';
+  readonly message: string;
+  /** Some payload fields are for listeners only (an error message may be long). */
+  readonly fields: ReadonlyArray<keyof TokenFlightEventMap[E]>;
+}
+
 /** How one event is reported everywhere it goes: the log line, the counter of `stats()`, the channel. */
 export interface EventReport<E extends TokenFlightEventName> {
-  /** Logger level; `undefined`: not logged (a debug line per request would drown a log). */
-  readonly level: 'debug' | 'info' | 'warn' | undefined;
-  readonly message: string;
-  /** The payload fields the log line carries (some payload fields are for listeners only). */
-  readonly logFields: ReadonlyArray<keyof TokenFlightEventMap[E]>;
+  /** Absent: not logged (a line per replay or wait would drown a log; the events and channels have them). */
+  readonly log?: LogLine<E>;
   /** The `stats()` counter this event increments. */
-  readonly counter: keyof TokenFlightCounters | undefined;
+  readonly counter?: keyof TokenFlightCounters;
   /**
-   * The plain diagnostics channel it is published on (`axios-token-flight:<name>`). The refresh
-   * events go on the `axios-token-flight:refresh` tracing channel instead (see reporter.ts).
+   * Published on the plain diagnostics channel `axios-token-flight:<name>`. The refresh events are
+   * not: the refresh is the `axios-token-flight:refresh` tracing channel (see reporter.ts).
    */
   readonly channel: boolean;
 }
@@ -36,55 +41,31 @@ type Vocabulary = { readonly [E in TokenFlightEventName]: EventReport<E> };
 
 /** The one place that says what each event means for logs, counters and channels: the sites only report. */
 export const VOCABULARY: Vocabulary = {
-  'refresh-start': {
-    level: 'debug',
-    message: 'refreshing',
-    logFields: ['key', 'reason', 'fromVersion'],
-    counter: undefined,
-    channel: false,
-  },
+  'refresh-start': { log: { level: 'debug', message: 'refreshing', fields: ['key', 'reason', 'fromVersion'] }, channel: false },
   refreshed: {
-    level: 'info',
-    message: 'refreshed',
-    logFields: ['key', 'reason', 'version', 'durationMs'],
+    log: { level: 'info', message: 'refreshed', fields: ['key', 'reason', 'version', 'durationMs'] },
     counter: 'refreshes',
     channel: false,
   },
   'refresh-failed': {
-    level: 'warn',
-    message: 'refresh failed',
-    logFields: ['key', 'reason', 'code', 'durationMs'],
+    log: { level: 'warn', message: 'refresh failed', fields: ['key', 'reason', 'code', 'durationMs'] },
     counter: 'refreshFailures',
     channel: false,
   },
-  replay: { level: undefined, message: 'replaying', logFields: [], counter: 'replays', channel: true },
-  'propagation-wait': {
-    level: undefined,
-    message: 'waiting for the token to propagate',
-    logFields: [],
-    counter: 'propagationWaits',
-    channel: true,
-  },
-  'lock-wait': {
-    level: 'debug',
-    message: 'waited for another refresh',
-    logFields: ['key', 'waitedMs', 'outcome'],
-    counter: undefined,
-    channel: true,
-  },
+  replay: { counter: 'replays', channel: true },
+  'propagation-wait': { counter: 'propagationWaits', channel: true },
+  'lock-wait': { log: { level: 'debug', message: 'waited for another refresh', fields: ['key', 'waitedMs', 'outcome'] }, channel: true },
   'store-degraded': {
-    level: 'warn',
-    message: 'token store unavailable, continuing with in-process tokens',
-    logFields: ['operation', 'errorName'],
-    counter: undefined,
+    log: { level: 'warn', message: 'token store unavailable, continuing with in-process tokens', fields: ['operation', 'errorName'] },
     channel: true,
   },
-  'store-recovered': { level: 'info', message: 'token store recovered', logFields: ['degradedForMs'], counter: undefined, channel: true },
+  'store-recovered': { log: { level: 'info', message: 'token store recovered', fields: ['degradedForMs'] }, channel: true },
   'persist-failed': {
-    level: 'warn',
-    message: 'persist.save failed; the token is in use and the save will be retried',
-    logFields: ['key', 'version', 'attempt', 'errorName', 'retryInMs'],
-    counter: undefined,
+    log: {
+      level: 'warn',
+      message: 'persist.save failed; the token is in use and the save will be retried',
+      fields: ['key', 'version', 'attempt', 'errorName', 'retryInMs'],
+    },
     channel: true,
   },
 };
