@@ -140,13 +140,12 @@ export function instrumentTokenFlight(options: TokenFlightInstrumentationOptions
   };
 
   const plain: Record<string, (message: unknown) => void> = {
-    replay: (message) => replays.add(1, withKey({ 'token_flight.verdict': 'refresh' }, (message as Message)['key'])),
-    'propagation-wait': (message) => {
-      const key = (message as Message)['key'];
-      propagationWaits.add(1, withKey({}, key));
-      // The wait ends in a replay of the same token.
-      replays.add(1, withKey({ 'token_flight.verdict': 'propagation' }, key));
+    // Every replay is sent inside the resend channel, whatever its verdict: counted where it happens.
+    resend: (message) => {
+      const { key, verdict } = message as Message;
+      replays.add(1, withKey({ 'token_flight.verdict': String(verdict) }, key));
     },
+    'propagation-wait': (message) => propagationWaits.add(1, withKey({}, (message as Message)['key'])),
     'lock-wait': (message) => {
       const { key, waitedMs, outcome } = message as Message;
       lockWait.record(Number(waitedMs) / 1000, withKey({ 'token_flight.lock.outcome': String(outcome) }, key));
