@@ -80,24 +80,22 @@ export function createRequestInterceptors(context: PluginContext): Array<[Reques
     logger.debug({ origin }, 'axios-token-flight: no token for this request: its destination is not in `origins` (logged once per origin)');
   };
 
+  /**
+   * Writes the token's header. `false` when it did not land: the request says `false` for this
+   * header in another spelling (axios' `set` keeps a `false`), so it carries no token of ours.
+   */
+  const written = (headers: InternalAxiosRequestConfig['headers'], value: string): boolean => {
+    headers.set(header, value);
+    return (headers as unknown as Record<string, unknown>)[header] === value || headers.get(header) === value;
+  };
+
   const apply = (config: InternalAxiosRequestConfig, key: string | undefined, token: TokenSet | undefined): InternalAxiosRequestConfig => {
+    const sent = token !== undefined && written(config.headers, valueFor(token)) ? token : undefined;
     const state = stateOf(config);
-    state.key = key;
     // Assigned, not deleted: `delete` would turn the state into a slow dictionary-mode object.
-    state.sentVersion = token?.version;
-    state.sentIssuedAt = token?.issuedAt;
-    if (token !== undefined) {
-      const value = valueFor(token);
-      const headers = config.headers;
-      headers.set(header, value);
-      // Not written: the request says `false` for this header in another spelling; it carries no
-      // token of ours, so its answer is not ours either.
-      if ((headers as unknown as Record<string, unknown>)[header] !== value && headers.get(header) !== value) {
-        state.key = undefined;
-        state.sentVersion = undefined;
-        state.sentIssuedAt = undefined;
-      }
-    }
+    state.key = sent === undefined ? undefined : key;
+    state.sentVersion = sent?.version;
+    state.sentIssuedAt = sent?.issuedAt;
     // Even with nothing injected: the guard strips a token of ours copied from an earlier request.
     context.sendGuard.ensure(config);
     return config;
