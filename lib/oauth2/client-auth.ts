@@ -83,7 +83,7 @@ function privateKeyJwt(where: string, clientId: string, { clientSecret, privateK
   if (clientSecret !== undefined)
     throw optionError(where, 'clientSecret', "absent with authMethod 'private_key_jwt' (the key replaces it)", 'a secret');
   if (privateKey === undefined) throw optionError(where, 'privateKey', "given with authMethod 'private_key_jwt'", privateKey);
-  const signer: AssertionSigner = resolveSigner(where, privateKey, algorithm ?? 'RS256', keyId);
+  const signer: AssertionSigner = resolveSigner(where, { privateKey, algorithm, keyId });
   return {
     headers: {},
     params: { client_id: clientId },

@@ -33,9 +33,7 @@ export interface AssertionSigner {
  */
 export function resolveSigner(
   where: string,
-  privateKey: unknown,
-  algorithm: unknown = 'RS256',
-  keyId: unknown = undefined,
+  { privateKey, algorithm = 'RS256', keyId }: { privateKey: unknown; algorithm: unknown; keyId: unknown },
 ): AssertionSigner {
   if (typeof algorithm !== 'string' || !ALGORITHMS.includes(algorithm as JwtAlgorithm)) {
     throw optionError(where, 'algorithm', "'RS256', 'PS256' or 'ES256'", algorithm);

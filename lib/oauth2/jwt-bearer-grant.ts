@@ -59,16 +59,15 @@ export function jwtBearerGrant(options: JwtBearerGrantOptions): (context: Refres
   if (typeof lifetimeSec !== 'number' || !Number.isInteger(lifetimeSec) || lifetimeSec < 1 || lifetimeSec > MAX_LIFETIME_SEC) {
     throw optionError(where, 'lifetimeSec', `an integer number of seconds from 1 to ${MAX_LIFETIME_SEC}`, lifetimeSec);
   }
-  const signer = resolveSigner(where, given.privateKey, given.algorithm ?? 'RS256', given.keyId);
+  const signer = resolveSigner(where, { privateKey: given.privateKey, algorithm: given.algorithm, keyId: given.keyId });
   const endpoint = resolveEndpoint(HELPER, { ...given, privateKey: undefined, keyId: undefined, algorithm: undefined }, 'none');
   const claims = {
     iss: issuer,
     sub: (subject ?? issuer) as string,
     aud: typeof audience === 'string' ? audience : (audiences as string[]),
   };
-  const keySecrets = [...signer.secrets];
   return async function jwtBearerGrantRefresh(context) {
     const assertion = await signAssertion(signer, claims, lifetimeSec);
-    return requestToken(endpoint, { grant_type: GRANT_TYPE, assertion }, context, [...keySecrets, assertion]);
+    return requestToken(endpoint, { grant_type: GRANT_TYPE, assertion }, context, [...signer.secrets, assertion]);
   };
 }
