@@ -227,7 +227,6 @@ export class RefreshCoordinator {
   ): Promise<TokenSet> {
     const { stored, rejected } = locked;
     const current = this.#view.newest(key, stored);
-    const storeUnreadable = stored === UNREADABLE && current === null;
     if (stored === UNREADABLE && current?.refreshToken !== undefined && current.rotatesRefreshToken !== false) {
       // No fleet-wide lock: another process may be refreshing the same token on its own. With
       // rotation (or until a refresh has shown there is none) that would be reuse, and the provider
@@ -250,13 +249,13 @@ export class RefreshCoordinator {
     await this.#failures.check(key, fromVersion ?? 0);
     this.reporter.report('refresh-start', { key, reason, fromVersion });
     const message = { key, reason, fromVersion, lockWaitMs: Date.now() - locked.flightStartedAt };
-    return this.reporter.traceRefresh(message, () => this.#refreshFrom(current, { ...locked, key, reason, storeUnreadable }));
+    return this.reporter.traceRefresh(message, () => this.#refreshFrom(current, { ...locked, key, reason }));
   }
 
   /** Calls `refresh` from `current` and writes its answer (fenced); or shapes and records the failure. */
   async #refreshFrom(
     current: TokenSet | null,
-    run: { key: string; reason: RefreshReason; stored: StoreRead; owner: string; rejected: boolean; storeUnreadable: boolean },
+    run: { key: string; reason: RefreshReason; stored: StoreRead; owner: string; rejected: boolean },
   ): Promise<TokenSet> {
     const { key, reason, stored, owner, rejected } = run;
     const fromVersion = current?.version ?? null;
@@ -269,7 +268,7 @@ export class RefreshCoordinator {
       // A refused answer's rotated refresh token is stored first: the one we presented is spent.
       const kept = await keepRotatedRefreshToken(this.#view, this.#persistence, { key, current, error, rejected, stored, owner });
       const noTokenAtAll = current === null && failure instanceof ReauthorizationRequiredError;
-      if (noTokenAtAll && run.storeUnreadable) {
+      if (noTokenAtAll && stored === UNREADABLE) {
         // No refresh token because the store could not be read, not because the grant is gone.
         failure = new StoreUnavailableError(
           `axios-token-flight: the token store could not be read and this process holds no copy of "${key}"; try again when the store answers`,
