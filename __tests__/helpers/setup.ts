@@ -1,5 +1,13 @@
 import axios, { type AxiosInstance } from 'axios';
-import { attachTokenRefresh, type Logger, TOKEN_FLIGHT_EVENTS, type TokenRefreshHandle, type TokenRefreshOptions } from '../../lib';
+import { NO_EXTRA } from '../../lib/token-extra';
+import {
+  attachTokenRefresh,
+  type Logger,
+  TOKEN_FLIGHT_EVENTS,
+  type TokenRefreshHandle,
+  type TokenRefreshOptions,
+  type TokenSet,
+} from '../../lib';
 import { startApi, type TestApi } from './api-server';
 import { TokenAuthority, type AuthorityOptions } from './token-authority';
 
@@ -94,4 +102,36 @@ export async function until(condition: () => boolean | Promise<boolean>, what: s
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(10);
   }
+}
+
+/** A stored token set of `version`, valid for an hour, with a refresh token: what a store would hold. */
+export function storedToken(version: number): TokenSet {
+  return {
+    accessToken: `at-${version}`,
+    refreshToken: `rt-${version}`,
+    expiresAt: Date.now() + 3_600_000,
+    issuedAt: Date.now(),
+    version,
+    extra: NO_EXTRA,
+  };
+}
+
+/**
+ * A harness whose API answers a fresh token `409 not propagated yet` (matched as `propagation`) the
+ * first `times` times it sees one, then accepts it; 401 still means `refresh`. Seed with `seedRejected`.
+ */
+export async function propagatingHarness(times: number): Promise<Harness> {
+  const h = await harness({
+    matchers: [(response) => (response.status === 409 ? 'propagation' : response.status === 401 ? 'refresh' : undefined)],
+  });
+  let left = times;
+  const accepts = h.authority.handler();
+  h.api.handle((request) => {
+    if (request.authorization !== 'Bearer revoked-access-token' && left > 0) {
+      left -= 1;
+      return { status: 409, body: { message: 'not propagated yet' } };
+    }
+    return accepts(request);
+  });
+  return h;
 }

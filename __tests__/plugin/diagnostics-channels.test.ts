@@ -7,7 +7,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import diagnosticsChannel from 'node:diagnostics_channel';
 import axios from 'axios';
 import { attachTokenRefresh, MemoryTokenStore, TOKEN_FLIGHT_EVENTS, type TokenInput } from '../../lib';
-import { closeAll, harness, seedRejected, sleep } from '../helpers/setup';
+import { closeAll, harness, propagatingHarness, seedRejected, sleep } from '../helpers/setup';
 
 afterEach(closeAll);
 
@@ -101,19 +101,8 @@ test("the refresh starts in the async context of the request that caused it (a t
 
 test('replay and propagation-wait are published with the event payload at top level, as often as the events fire', async () => {
   // A fresh token is answered "not propagated yet" once, then accepted.
-  const h = await harness({
-    matchers: [(response) => (response.status === 409 ? 'propagation' : response.status === 401 ? 'refresh' : undefined)],
-  });
+  const h = await propagatingHarness(1);
   await seedRejected(h);
-  let notPropagatedYet = 1;
-  const accepts = h.authority.handler();
-  h.api.handle((request) => {
-    if (request.authorization !== 'Bearer revoked-access-token' && notPropagatedYet > 0) {
-      notPropagatedYet -= 1;
-      return { status: 409, body: { message: 'not propagated yet' } };
-    }
-    return accepts(request);
-  });
   const replays = listen('replay');
   const waits = listen('propagation-wait');
   const events: string[] = [];

@@ -12,7 +12,7 @@ import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpa
 import { ReauthorizationRequiredError, RefreshFailedError, TOKEN_FLIGHT_EVENTS } from '../../lib';
 import { instrumentTokenFlight, resendCount, type TokenFlightInstrumentation } from '../../lib/otel';
 import { describeFailure } from '../../lib/otel/refresh-outcome';
-import { closeAll, type Harness, harness, seedRejected } from '../helpers/setup';
+import { closeAll, type Harness, harness, propagatingHarness, seedRejected } from '../helpers/setup';
 
 /** Collects on demand: the test reads exactly what was recorded so far. */
 class ManualReader extends MetricReader {
@@ -120,20 +120,9 @@ test('a refresh the token endpoint refuses (503) ends its span with error status
 
 test('metric counts equal the events of the same run: refreshes, replays, propagation waits, refresh durations', async () => {
   instrumentation = instrumentTokenFlight({ tracerProvider, meterProvider });
-  const h = await harness({
-    matchers: [(response) => (response.status === 409 ? 'propagation' : response.status === 401 ? 'refresh' : undefined)],
-  });
+  const h = await propagatingHarness(2);
   const events = countEvents(h);
   await seedRejected(h);
-  let notPropagatedYet = 2;
-  const accepts = h.authority.handler();
-  h.api.handle((request) => {
-    if (request.authorization !== 'Bearer revoked-access-token' && notPropagatedYet > 0) {
-      notPropagatedYet -= 1;
-      return { status: 409, body: {} };
-    }
-    return accepts(request);
-  });
   await Promise.all([h.client.get('/a'), h.client.get('/b'), h.client.get('/c')]);
 
   expect((await metric('token_flight.refreshes')).total).toBe((events['refreshed'] ?? 0) + (events['refresh-failed'] ?? 0));

@@ -4,7 +4,7 @@
  * kept through the grace (and no longer); when a put-back that could not take the lock is left to a
  * later write-back. (The same behaviour across processes is in fleet, store-data-loss, chaos.)
  */
-import { MemoryTokenStore, RefreshFailedError, type TokenSet, type TokenStore } from '../../lib';
+import { MemoryTokenStore, RefreshFailedError, type TokenStore } from '../../lib';
 import { createEvents, createStats } from '../../lib/events';
 import { Reporter } from '../../lib/reporting/reporter';
 import { KnownSecrets } from '../../lib/secrets/known-secrets';
@@ -15,18 +15,8 @@ import { StoreGuard, UNREADABLE, type StoreRead } from '../../lib/refresh/store-
 import { StoreView } from '../../lib/refresh/store-view';
 import { TokenCache } from '../../lib/refresh/token-cache';
 import { WakeUps } from '../../lib/refresh/wake-ups';
-import { NO_EXTRA } from '../../lib/token-extra';
 import { ForgetfulStore } from '../helpers/forgetful-store';
-import { recordingLogger } from '../helpers/setup';
-
-const token = (version: number): TokenSet => ({
-  accessToken: `at-${version}`,
-  refreshToken: `rt-${version}`,
-  expiresAt: Date.now() + 3_600_000,
-  issuedAt: Date.now(),
-  version,
-  extra: NO_EXTRA,
-});
+import { recordingLogger, storedToken as token } from '../helpers/setup';
 
 /** A memory store whose lock another process holds forever; every attempt to take it is timed. */
 class LockNeverFree extends MemoryTokenStore {

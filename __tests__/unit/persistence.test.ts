@@ -9,17 +9,7 @@ import { createEvents, createStats, type TokenFlightEventMap } from '../../lib/e
 import { Reporter } from '../../lib/reporting/reporter';
 import { KnownSecrets } from '../../lib/secrets/known-secrets';
 import { Persistence } from '../../lib/refresh/persistence';
-import { NO_EXTRA } from '../../lib/token-extra';
-import { recordingLogger } from '../helpers/setup';
-
-const token = (version: number): TokenSet => ({
-  accessToken: `at-${version}`,
-  refreshToken: `rt-${version}`,
-  expiresAt: Date.now() + 3_600_000,
-  issuedAt: Date.now(),
-  version,
-  extra: NO_EXTRA,
-});
+import { recordingLogger, storedToken as token } from '../helpers/setup';
 
 interface Deferred {
   readonly version: number;

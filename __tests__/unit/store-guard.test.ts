@@ -9,17 +9,8 @@ import { createEvents, createStats, type TokenFlightEventMap } from '../../lib/e
 import { Reporter } from '../../lib/reporting/reporter';
 import { KnownSecrets } from '../../lib/secrets/known-secrets';
 import { StoreGuard, UNREADABLE } from '../../lib/refresh/store-guard';
-import { NO_EXTRA } from '../../lib/token-extra';
-import { recordingLogger } from '../helpers/setup';
+import { recordingLogger, storedToken as token } from '../helpers/setup';
 
-const token = (version: number): TokenSet => ({
-  accessToken: `at-${version}`,
-  refreshToken: `rt-${version}`,
-  expiresAt: Date.now() + 3_600_000,
-  issuedAt: Date.now(),
-  version,
-  extra: NO_EXTRA,
-});
 const DOWN = new Error('connect ECONNREFUSED 127.0.0.1:6379');
 
 /** A memory store that can stop answering, counts the calls that reach it, and has `restore` only when asked. */
