@@ -5,9 +5,10 @@
 # built checkout; needs valgrind (a Debian package).
 #
 # Node's background threads (compiler, GC) make identical runs differ by up to ±250 000 instructions
-# per request; these flags keep V8 on one thread with a fixed GC schedule and ASLR off, which leaves
-# about ±9 000 that only ever adds (a run is either at the floor or above it). So each variant runs
-# REPS times (default 3) and the least count is reported. VARIANTS="bare floor plugin plugin-otel"
+# per request; these flags keep V8 on one thread with a fixed GC schedule and ASLR off. What is left:
+# a run lands in one of two modes about 9 000 apart, for any variant, so the least of a few runs can
+# compare one variant's low mode with another's high one. Each variant runs REPS times (default 3)
+# and the median is reported. VARIANTS="bare floor plugin plugin-otel"
 # adds the plugin with the OpenTelemetry SDK subscribed (axios-token-flight/otel).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +17,7 @@ count() {
   V=$1 N=$2 setarch "$(uname -m)" -R valgrind --tool=callgrind --callgrind-out-file=/dev/null node "${FLAGS[@]}" bench/instructions-worker.mjs 2>&1 |
     grep -o 'Collected : [0-9]*' | awk '{print $3}'
 }
-declare -A least
+declare -A runs
 for rep in $(seq 1 "${REPS:-3}"); do
   line="run $rep:"
   for variant in ${VARIANTS:-bare floor plugin}; do
@@ -24,14 +25,17 @@ for rep in $(seq 1 "${REPS:-3}"); do
     large=$(count "$variant" 22000)
     per=$(((large - small) / 20000))
     line="$line $variant $per"
-    if [[ -z "${least[$variant]:-}" || $per -lt ${least[$variant]} ]]; then least[$variant]=$per; fi
+    runs[$variant]="${runs[$variant]:-} $per"
   done
   echo "$line"
 done
-if [[ -n "${least[plugin-otel]:-}" ]]; then echo "least: plugin with OpenTelemetry subscribed ${least[plugin-otel]}"; fi
-if [[ -z "${least[bare]:-}" || -z "${least[floor]:-}" || -z "${least[plugin]:-}" ]]; then exit 0; fi
-floor_adds=$((least[floor] - least[bare]))
-plugin_adds=$((least[plugin] - least[bare]))
-echo "least: bare ${least[bare]}, floor ${least[floor]} (+$floor_adds), plugin ${least[plugin]} (+$plugin_adds)"
-awk -v p="${least[plugin]}" -v f="${least[floor]}" -v pa="$plugin_adds" -v fa="$floor_adds" \
+median() { tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+declare -A mid
+for variant in ${VARIANTS:-bare floor plugin}; do mid[$variant]=$(median "${runs[$variant]}"); done
+if [[ -n "${mid[plugin-otel]:-}" ]]; then echo "median: plugin with OpenTelemetry subscribed ${mid[plugin-otel]}"; fi
+if [[ -z "${mid[bare]:-}" || -z "${mid[floor]:-}" || -z "${mid[plugin]:-}" ]]; then exit 0; fi
+floor_adds=$((mid[floor] - mid[bare]))
+plugin_adds=$((mid[plugin] - mid[bare]))
+echo "median: bare ${mid[bare]}, floor ${mid[floor]} (+$floor_adds), plugin ${mid[plugin]} (+$plugin_adds)"
+awk -v p="${mid[plugin]}" -v f="${mid[floor]}" -v pa="$plugin_adds" -v fa="$floor_adds" \
   'BEGIN { printf "plugin / floor per request: %.2f; what the plugin adds / what the floor adds: %.2f\n", p / f, pa / fa }'
