@@ -15,7 +15,14 @@ export type {
 } from './types';
 export type { TokenFlightEvents, TokenFlightEventMap, TokenFlightEventName, TokenFlightStats } from './events';
 export { TOKEN_FLIGHT_EVENTS } from './reporting/vocabulary';
-export type { TokenStore, RefreshFailureRecord, CredentialTombstone, ChangeKind } from './stores/token-store';
+export type {
+  TokenStore,
+  RefreshFailureRecord,
+  CredentialTombstone,
+  ChangeKind,
+  ChangeListener,
+  GetOrLockResult,
+} from './stores/token-store';
 export type { CredentialStatus, CredentialListOptions } from './stores/credential-status';
 export { MemoryTokenStore } from './stores/memory';
 export {
@@ -24,6 +31,11 @@ export {
   type RedisTokenStoreOptions,
   type RedisClientLike,
   type RedisSubscriberLike,
+  type RedisTokenStoreClient,
+  type NodeRedisClientLike,
+  type NodeRedisClusterLike,
+  type NodeRedisSentinelLike,
+  type NodeRedisSubscriberLike,
 } from './stores/redis';
 export { TokenDecodeError } from './stores/token-codec';
 export { matchers, type BodyFieldOptions } from './matchers';

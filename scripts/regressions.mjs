@@ -28,10 +28,17 @@ const regressions = [
     tests: ['plugin/single-flight.test.ts', 'plugin/store-outage.test.ts'],
   },
   {
+    name: 'getOrLock takes the lock even when another process holds it',
+    file: 'lib/stores/redis-scripts.ts',
+    from: "redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2], 'NX')",
+    to: "redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])",
+    tests: ['fleet/fleet.test.ts'],
+  },
+  {
     name: 're-read after taking the lock off',
-    file: 'lib/refresh/lock-loop.ts',
-    from: "const current = await view.pull(key);\n          if (done(current)) {\n            waitEnded('served');\n            return current as TokenSet;\n          }",
-    to: 'const current = await view.pull(key);',
+    file: 'lib/refresh/lock-attempt.ts',
+    from: "if (done(current)) {\n    await guard.releaseLock(key, owner).catch(() => undefined);\n    releaseSlot?.();\n    return { outcome: 'served', token: current as TokenSet, slotWaitMs };\n  }",
+    to: '',
     tests: ['plugin/rotation-safety.test.ts'],
   },
   {

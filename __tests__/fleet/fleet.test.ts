@@ -1,7 +1,7 @@
 import axios from 'axios';
 import { attachTokenRefresh, RedisTokenStore } from '../../lib';
 import { spawnWorker, type FleetWorker } from '../helpers/fleet';
-import { createCluster, createRedis, matrixLabel } from '../helpers/redis-client';
+import { createStoreCluster, createStoreRedis, matrixLabel } from '../helpers/redis-client';
 import { startRedisCluster, type RedisCluster } from '../helpers/redis-cluster';
 import { startRedisServer, type RedisServer } from '../../lib/testing';
 import { startFakeProvider, type FakeProvider } from '../../lib/testing';
@@ -31,7 +31,7 @@ afterEach(async () => {
 
 /** Seeds the credential in the shared store, as the authorization-code exchange would have. */
 async function seed(ports: number[], key: string): Promise<void> {
-  const redis = ports.length > 1 ? createCluster(ports) : createRedis(ports[0] as number);
+  const redis = ports.length > 1 ? await createStoreCluster(ports) : createStoreRedis(ports[0] as number);
   const handle = attachTokenRefresh(axios.create(), {
     origins: 'any',
     store: new RedisTokenStore(redis, { prefix: 'fleet' }),
@@ -44,7 +44,13 @@ async function seed(ports: number[], key: string): Promise<void> {
   await redis.quit();
 }
 
-async function startFleet(ports: number[], count: number, requests: number, extraEnv: Record<string, string> = {}): Promise<FleetWorker[]> {
+async function startFleet(
+  ports: number[],
+  count: number,
+  requests: number,
+  extraEnv: Record<string, string> = {},
+  workerEnv: (index: number) => Record<string, string> = () => ({}),
+): Promise<FleetWorker[]> {
   const key = `acct-${(credential += 1)}`;
   await seed(ports, key);
   workers = Array.from({ length: count }, (_, i) =>
@@ -55,6 +61,7 @@ async function startFleet(ports: number[], count: number, requests: number, extr
       CREDENTIAL: key,
       REQUESTS: String(requests),
       ...extraEnv,
+      ...workerEnv(i),
     }),
   );
   await Promise.all(workers.map((w) => w.ready));
@@ -101,4 +108,32 @@ describe(`a fleet of processes on one rotating credential (${matrixLabel})`, () 
     expect(provider.stats.refreshes).toBe(1);
     expect(provider.stats.reuseDetections).toBe(0);
   });
+
+  /** Each worker's Redis client: the four majors of both clients in one fleet. */
+  const MIXED: ReadonlyArray<Record<string, string>> = [
+    { REDIS_CLIENT: 'ioredis', IOREDIS_MAJOR: '6' },
+    { REDIS_CLIENT: 'node-redis', NODE_REDIS_MAJOR: '6' },
+    { REDIS_CLIENT: 'ioredis', IOREDIS_MAJOR: '5' },
+    { REDIS_CLIENT: 'node-redis', NODE_REDIS_MAJOR: '4' },
+  ];
+
+  it.each([
+    ['a single Redis', () => [server.port]],
+    ['a 3-master Redis Cluster', () => cluster.ports],
+  ])(
+    'a mixed fleet — ioredis 6 and 5, node-redis 6 and 4 — × 50 concurrent rejected requests on %s → exactly 1 refresh, 0 reuse',
+    async (_name, ports) => {
+      const fleet = await startFleet(ports(), 4, 50, {}, (i) => ({ ...(MIXED[i] as Record<string, string>), REDIS_PROTOCOL: '' }));
+
+      for (const worker of fleet) worker.go();
+      const results = await Promise.all(fleet.map((w) => w.result));
+
+      expect(results.map((r) => r?.errors)).toEqual([[], [], [], []]);
+      expect(results.map((r) => r?.client.split(',')[0])).toEqual(['ioredis 6', 'node-redis 6', 'ioredis 5', 'node-redis 4']);
+      expect(results.map((r) => r?.succeeded)).toEqual([50, 50, 50, 50]);
+      expect(provider.stats.tokenRequests).toHaveLength(1);
+      expect(provider.stats.reuseDetections).toBe(0);
+      expect(provider.stats.apiRequestsByStatus).toEqual({ 401: 200, 200: 200 });
+    },
+  );
 });

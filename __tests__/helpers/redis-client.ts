@@ -1,9 +1,12 @@
 /**
- * ioredis client factory for the Redis suites. The matrix is chosen by environment:
- *   IOREDIS_MAJOR=6 (default) | 5     REDIS_PROTOCOL=3 (default with ioredis 6) | 2
- * ioredis 5 speaks RESP2 only.
+ * Redis client factories for the Redis suites. The client the *store* gets is chosen by environment:
+ *   REDIS_CLIENT=ioredis (default) | node-redis
+ *   IOREDIS_MAJOR=6 (default) | 5                 (ioredis 5 speaks RESP2 only)
+ *   NODE_REDIS_MAJOR=6 (default) | 5 | 4          (node-redis 4 speaks RESP2 only)
+ *   REDIS_PROTOCOL=3 (default where the client speaks it) | 2
+ * `createRedis`/`createCluster` always give ioredis: tests use it to look at what the store wrote.
  */
-import type { RedisClientLike } from '../../lib';
+import type { RedisClientLike, RedisTokenStoreClient } from '../../lib';
 
 interface ClientOptions {
   keyPrefix?: string;
@@ -11,29 +14,28 @@ interface ClientOptions {
   maxRetriesPerRequest?: number | null;
 }
 
-type RedisConstructor = new (
-  options: Record<string, unknown>,
-) => RedisClientLike & {
+interface Closable {
   quit(): Promise<unknown>;
-  disconnect(): void;
+  disconnect(): unknown;
   on?(event: 'error', listener: (error: Error) => void): unknown;
-};
+}
+
+type RedisConstructor = new (options: Record<string, unknown>) => RedisClientLike & Closable;
 type ClusterConstructor = new (
   nodes: Array<{ host: string; port: number }>,
   options: Record<string, unknown>,
-) => RedisClientLike & {
-  quit(): Promise<unknown>;
-  disconnect(): void;
-  on?(event: 'error', listener: (error: Error) => void): unknown;
-};
+) => RedisClientLike & Closable;
 
+export const clientKind: 'ioredis' | 'node-redis' = process.env['REDIS_CLIENT'] === 'node-redis' ? 'node-redis' : 'ioredis';
 export const ioredisMajor = process.env['IOREDIS_MAJOR'] === '5' ? 5 : 6;
-export const redisProtocol = ioredisMajor === 5 ? 2 : process.env['REDIS_PROTOCOL'] === '2' ? 2 : 3;
-export const matrixLabel = `ioredis ${ioredisMajor}, RESP${redisProtocol}`;
+export const nodeRedisMajor = ({ '4': 4, '5': 5 } as const)[process.env['NODE_REDIS_MAJOR'] ?? ''] ?? 6;
+const speaksResp3 = clientKind === 'ioredis' ? ioredisMajor === 6 : nodeRedisMajor !== 4;
+export const redisProtocol = speaksResp3 && process.env['REDIS_PROTOCOL'] !== '2' ? 3 : 2;
+export const matrixLabel = `${clientKind} ${clientKind === 'ioredis' ? ioredisMajor : nodeRedisMajor}, RESP${redisProtocol}`;
 
 function load(): { Redis: RedisConstructor; Cluster: ClusterConstructor } {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const module = (ioredisMajor === 5 ? require('ioredis5') : require('ioredis')) as {
+  const module = (ioredisMajor === 5 && clientKind === 'ioredis' ? require('ioredis5') : require('ioredis')) as {
     default: RedisConstructor;
     Cluster: ClusterConstructor;
   };
@@ -41,9 +43,11 @@ function load(): { Redis: RedisConstructor; Cluster: ClusterConstructor } {
 }
 
 function protocolOptions(): Record<string, unknown> {
-  return ioredisMajor === 6 ? { protocol: redisProtocol } : {};
+  // Under node-redis, ioredis only looks: its own protocol is not the one under test.
+  return clientKind === 'ioredis' && ioredisMajor === 6 ? { protocol: redisProtocol } : {};
 }
 
+/** An ioredis client (the store's under REDIS_CLIENT=ioredis; the tests' own eyes always). */
 export function createRedis(port: number, options: ClientOptions = {}) {
   const { Redis } = load();
   return new Redis({ host: '127.0.0.1', port, ...protocolOptions(), maxRetriesPerRequest: 1, ...options });
@@ -55,4 +59,55 @@ export function createCluster(ports: number[], options: ClientOptions = {}) {
     ports.map((port) => ({ host: '127.0.0.1', port })),
     { redisOptions: { ...protocolOptions(), ...options }, enableReadyCheck: true },
   );
+}
+
+/** A store client of the matrix's kind: quit() and disconnect() never reject (node-redis' do once closed). */
+export type StoreRedis = RedisTokenStoreClient & { quit(): Promise<unknown>; disconnect(): void };
+
+interface NodeRedisModule {
+  createClient(options: Record<string, unknown>): NodeRedisConnection;
+  createCluster(options: Record<string, unknown>): NodeRedisConnection;
+}
+type NodeRedisConnection = RedisTokenStoreClient & {
+  connect(): Promise<unknown>;
+  quit(): Promise<unknown>;
+  disconnect(): Promise<unknown>;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+};
+
+function nodeRedis(): NodeRedisModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(nodeRedisMajor === 6 ? 'redis' : `redis${nodeRedisMajor}`) as NodeRedisModule;
+}
+
+/** Connecting starts now; a node-redis client queues the commands sent meanwhile (a cluster does not: await `ready`). */
+function connected(client: NodeRedisConnection): StoreRedis & { ready: Promise<unknown> } {
+  client.on('error', () => undefined);
+  const ready = client.connect().catch(() => undefined);
+  const [quit, disconnect] = [client.quit.bind(client), client.disconnect.bind(client)];
+  return Object.assign(client, {
+    ready,
+    quit: () => quit().catch(() => undefined),
+    disconnect: () => void disconnect().catch(() => undefined),
+  });
+}
+
+const resp = (): Record<string, unknown> => (nodeRedisMajor === 4 ? {} : { RESP: redisProtocol });
+
+export function createStoreRedis(port: number, options: Pick<ClientOptions, 'maxRetriesPerRequest'> = {}): StoreRedis {
+  if (clientKind === 'ioredis') {
+    return createRedis(port, options);
+  }
+  return connected(nodeRedis().createClient({ socket: { host: '127.0.0.1', port, reconnectStrategy: 100 }, ...resp() }));
+}
+
+/** Resolves once the cluster client knows the slots (as the store expects it: connected). */
+export async function createStoreCluster(ports: number[]): Promise<StoreRedis> {
+  if (clientKind === 'ioredis') {
+    return createCluster(ports);
+  }
+  const rootNodes = ports.map((port) => ({ socket: { host: '127.0.0.1', port } }));
+  const cluster = connected(nodeRedis().createCluster({ rootNodes, ...resp() }));
+  await cluster.ready;
+  return cluster;
 }

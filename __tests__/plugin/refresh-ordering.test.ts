@@ -54,6 +54,19 @@ class CountingStore extends MemoryTokenStore {
     this.calls += 1;
     return super.acquireLock(key, owner, ttlMs);
   }
+  override getOrLock(key: string, lock: { owner: string; ttlMs: number; ifVersionAtMost: number }) {
+    this.calls += 1;
+    return super.getOrLock(key, lock);
+  }
+}
+
+/** The same, as a custom store written before `getOrLock` existed: the plugin reads, locks and re-reads. */
+class CountingStoreWithoutGetOrLock extends CountingStore {
+  declare getOrLock: never;
+  constructor() {
+    super();
+    Object.defineProperty(this, 'getOrLock', { value: undefined });
+  }
 }
 
 it('a request that joined a refresh answering an older rejection refreshes again for its own, instead of replaying a token it saw rejected', async () => {
@@ -128,28 +141,34 @@ it("a rejected request whose own refresh restarts the numbering (store emptied, 
   expect(api.requests.map((request) => request.authorization)).toEqual(['Bearer seed-3', 'Bearer fresh-1']);
 });
 
-it('requests that join a running refresh make no store call of their own, and take its answer without flying again', async () => {
-  const api = await startApi((request) => (request.authorization === 'Bearer seed' ? { status: 401 } : { body: { ok: true } }));
-  const store = new CountingStore();
-  const { refresh, counter, open } = gatedRefresh('fresh');
-  const client = axios.create({ baseURL: api.url });
-  const handle = attachTokenRefresh(client, { refresh, store, key: 'k' });
-  cleanups.push(
-    () => handle.detach(),
-    () => api.close(),
-  );
-  await handle.setToken({ accessToken: 'seed', expiresIn: 3_600 });
-  const before = store.calls;
+describe.each([
+  // The refresh's own store calls: read and lock in one (getOrLock), or read, lock, re-read under the lock.
+  ['getOrLock', () => new CountingStore(), 1],
+  ['a store without getOrLock', () => new CountingStoreWithoutGetOrLock(), 3],
+] as const)('with %s', (_, createStore, ownCalls) => {
+  it('requests that join a running refresh make no store call of their own, and take its answer without flying again', async () => {
+    const api = await startApi((request) => (request.authorization === 'Bearer seed' ? { status: 401 } : { body: { ok: true } }));
+    const store = createStore();
+    const { refresh, counter, open } = gatedRefresh('fresh');
+    const client = axios.create({ baseURL: api.url });
+    const handle = attachTokenRefresh(client, { refresh, store, key: 'k' });
+    cleanups.push(
+      () => handle.detach(),
+      () => api.close(),
+    );
+    await handle.setToken({ accessToken: 'seed', expiresIn: 3_600 });
+    const before = store.calls;
 
-  const burst = Array.from({ length: 20 }, () => client.get('/burst'));
-  await until(() => counter.calls === 1 && api.requests.length === 20, 'every request to be rejected once');
-  await sleep(50); // every 401 handled: all wait on the one refresh
-  open();
+    const burst = Array.from({ length: 20 }, () => client.get('/burst'));
+    await until(() => counter.calls === 1 && api.requests.length === 20, 'every request to be rejected once');
+    await sleep(50); // every 401 handled: all wait on the one refresh
+    open();
 
-  expect((await Promise.all(burst)).every((response) => response.status === 200)).toBe(true);
-  expect(counter.calls).toBe(1);
-  // The refresh's own: read, lock, re-read under the lock. Nothing per joining request.
-  expect(store.calls - before).toBe(3);
+    expect((await Promise.all(burst)).every((response) => response.status === 200)).toBe(true);
+    expect(counter.calls).toBe(1);
+    // Nothing per joining request.
+    expect(store.calls - before).toBe(ownCalls);
+  });
 });
 
 it('a request joining a background refresh still queued for a slot moves it ahead of other background refreshes', async () => {

@@ -12,6 +12,11 @@ class LockCountingStore extends MemoryTokenStore {
     this.lockAttempts += 1;
     return super.acquireLock(key, owner, ttlMs);
   }
+  /** A read that may take the lock in the same step: a lock attempt too. */
+  override getOrLock(key: string, lock: { owner: string; ttlMs: number; ifVersionAtMost: number }) {
+    this.lockAttempts += 1;
+    return super.getOrLock(key, lock);
+  }
 }
 
 describe('single-flight refresh', () => {

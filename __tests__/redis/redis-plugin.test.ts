@@ -4,7 +4,7 @@ import path from 'node:path';
 import axios from 'axios';
 import { attachTokenRefresh, RedisTokenStore, StoreUnavailableError } from '../../lib';
 import { startApi, type TestApi } from '../helpers/api-server';
-import { createRedis, matrixLabel } from '../helpers/redis-client';
+import { createRedis, createStoreRedis, matrixLabel } from '../helpers/redis-client';
 import { startRedisServer, type RedisServer } from '../../lib/testing';
 import { Cleanups, sleep, until } from '../helpers/setup';
 import { TokenAuthority } from '../helpers/token-authority';
@@ -29,7 +29,7 @@ afterEach(async () => {
 });
 
 function attach(options: { onStoreError?: 'local' | 'fail' } = {}) {
-  const redis = createRedis(server.port);
+  const redis = createStoreRedis(server.port);
   const store = new RedisTokenStore(redis, { prefix: 'plugin', commandTimeoutMs: 300 });
   const client = axios.create({ baseURL: api.url });
   const handle = attachTokenRefresh(client, { refresh: authority.refresh, store, ...options });

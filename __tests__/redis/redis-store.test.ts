@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { RedisCommandTimeoutError, RedisTokenStore, TokenDecodeError, type TokenSet } from '../../lib';
-import { createCluster, createRedis, matrixLabel } from '../helpers/redis-client';
+import { clientKind, createRedis, createStoreCluster, createStoreRedis, matrixLabel, type StoreRedis } from '../helpers/redis-client';
 import { type RedisCluster, startRedisCluster } from '../helpers/redis-cluster';
 import { type RedisServer, startRedisServer } from '../../lib/testing';
 import { describeTokenStoreContract } from '../helpers/store-contract';
@@ -12,13 +12,13 @@ import { until } from '../helpers/setup';
 
 let server: RedisServer;
 let cluster: RedisCluster;
-/** Two connections to `server` for the tests beyond the contract: the store's, and one to look at what it wrote. */
-let client: ReturnType<typeof createRedis>;
+/** Two connections to `server` for the tests beyond the contract: the store's (of the matrix's client), and one (ioredis) to look at what it wrote. */
+let client: StoreRedis;
 let raw: ReturnType<typeof createRedis>;
 
 beforeAll(async () => {
   [server, cluster] = await Promise.all([startRedisServer(), startRedisCluster()]);
-  client = createRedis(server.port);
+  client = createStoreRedis(server.port);
   raw = createRedis(server.port);
 }, 60_000);
 afterAll(async () => {
@@ -26,28 +26,31 @@ afterAll(async () => {
   await Promise.all([server.stop(), cluster.stop()]);
 });
 
-function opened(client: ReturnType<typeof createRedis>, store: RedisTokenStore) {
+function opened(client: { quit(): Promise<unknown> }, store: RedisTokenStore) {
   return { store, close: async () => void (await client.quit()) };
 }
 
 describe(`RedisTokenStore (${matrixLabel})`, () => {
   describeTokenStoreContract('RedisTokenStore', async () => {
-    const client = createRedis(server.port);
+    const client = createStoreRedis(server.port);
     return opened(client, new RedisTokenStore(client, { prefix: 'contract' }));
   });
 
-  describeTokenStoreContract('RedisTokenStore on a client with keyPrefix', async () => {
-    const client = createRedis(server.port, { keyPrefix: 'app1:' });
-    return opened(client, new RedisTokenStore(client));
-  });
+  // keyPrefix is an ioredis option; node-redis has none.
+  if (clientKind === 'ioredis') {
+    describeTokenStoreContract('RedisTokenStore on a client with keyPrefix', async () => {
+      const client = createRedis(server.port, { keyPrefix: 'app1:' });
+      return opened(client, new RedisTokenStore(client));
+    });
+  }
 
   describeTokenStoreContract('RedisTokenStore with encryptionKey', async () => {
-    const client = createRedis(server.port);
+    const client = createStoreRedis(server.port);
     return opened(client, new RedisTokenStore(client, { prefix: 'enc', encryptionKey: randomBytes(32) }));
   });
 
   describeTokenStoreContract('RedisTokenStore on a 3-master Cluster', async () => {
-    const client = createCluster(cluster.ports);
+    const client = await createStoreCluster(cluster.ports);
     return opened(client, new RedisTokenStore(client, { prefix: 'cluster' }));
   });
 
@@ -74,12 +77,12 @@ describe(`RedisTokenStore (${matrixLabel})`, () => {
   });
 
   it('stores JSON without a key, and ciphertext (no token visible) with one', async () => {
-    const client = createRedis(server.port);
+    const client = createStoreRedis(server.port);
     try {
       await write(new RedisTokenStore(client, { prefix: 'plain' }), 'k');
       await write(new RedisTokenStore(client, { prefix: 'secret', encryptionKey: randomBytes(32).toString('base64') }), 'k');
-      const plain = String(await client.call('HGET', 'plain:{k}:token', 'd'));
-      const secret = String(await client.call('HGET', 'secret:{k}:token', 'd'));
+      const plain = String(await raw.call('HGET', 'plain:{k}:token', 'd'));
+      const secret = String(await raw.call('HGET', 'secret:{k}:token', 'd'));
       expect(JSON.parse(plain)).toEqual(token);
       expect(secret).toMatch(/^v2:/);
       expect(secret).not.toContain('secret-value');
@@ -89,7 +92,7 @@ describe(`RedisTokenStore (${matrixLabel})`, () => {
   });
 
   it('reports a wrong key, a tampered value, or a missing key as a clear TokenDecodeError', async () => {
-    const client = createRedis(server.port);
+    const client = createStoreRedis(server.port);
     try {
       const key = randomBytes(32);
       const store = new RedisTokenStore(client, { prefix: 'tamper', encryptionKey: key });
@@ -102,37 +105,46 @@ describe(`RedisTokenStore (${matrixLabel})`, () => {
         /is encrypted, but the store has no encryptionKey/,
       );
 
-      const stored = String(await client.call('HGET', 'tamper:{k}:token', 'd'));
+      const stored = String(await raw.call('HGET', 'tamper:{k}:token', 'd'));
       const flipped = Buffer.from(stored.slice(3), 'base64');
       flipped[flipped.length - 1] = (flipped[flipped.length - 1] as number) ^ 1;
-      await client.call('HSET', 'tamper:{k}:token', 'd', `v1:${flipped.toString('base64')}`);
+      await raw.call('HSET', 'tamper:{k}:token', 'd', `v1:${flipped.toString('base64')}`);
       const error = await store.get('k').catch((e: unknown) => e);
       expect(error).toBeInstanceOf(TokenDecodeError);
 
       // A value copied under another credential's key does not decrypt (the key is authenticated data).
-      await client.call('HSET', 'tamper:{other}:token', 'v', '1', 'd', stored);
+      await raw.call('HSET', 'tamper:{other}:token', 'v', '1', 'd', stored);
       await expect(store.get('other')).rejects.toThrow(TokenDecodeError);
 
       // The version field is authenticated too: raising it (to make the next fenced write fail) is detected,
       // with or without encryption.
       await write(store, 'versioned');
-      await client.call('HSET', 'tamper:{versioned}:token', 'v', '999');
+      await raw.call('HSET', 'tamper:{versioned}:token', 'v', '999');
       await expect(store.get('versioned')).rejects.toThrow(
         /could not be decrypted: wrong encryptionKey, or the value or its version was tampered with/,
       );
       const plain = new RedisTokenStore(client, { prefix: 'plain' });
       await write(plain, 'versioned');
-      await client.call('HSET', 'plain:{versioned}:token', 'v', '999');
+      await raw.call('HSET', 'plain:{versioned}:token', 'v', '999');
       await expect(plain.get('versioned')).rejects.toThrow(/says version 1, but the store's version field says 999: it was tampered with/);
     } finally {
       await client.quit();
     }
   });
 
+  it('getOrLock on a value it cannot decode: TokenDecodeError, and the lock it took is given back', async () => {
+    const store = new RedisTokenStore(client, { prefix: 'undecodable', encryptionKey: randomBytes(32) });
+    await write(store, 'k');
+    const otherKey = new RedisTokenStore(client, { prefix: 'undecodable', encryptionKey: randomBytes(32) });
+
+    await expect(otherKey.getOrLock('k', { owner: 'reader', ttlMs: 60_000, ifVersionAtMost: 1 })).rejects.toThrow(TokenDecodeError);
+    expect(await raw.call('GET', 'undecodable:{k}:lock')).toBeNull();
+  });
+
   it('validates its options with TypeErrors', () => {
-    const client = createRedis(server.port);
+    const client = createStoreRedis(server.port);
     try {
-      expect(() => new RedisTokenStore({} as never)).toThrow(/expects an ioredis Redis or Cluster/);
+      expect(() => new RedisTokenStore({} as never)).toThrow(/expects an ioredis Redis or Cluster, or a node-redis client/);
       expect(() => new RedisTokenStore(client, { encryptionKey: 'short' })).toThrow(/`encryptionKey` must be exactly 32 bytes/);
       expect(() => new RedisTokenStore(client, { prefix: 'a{b}' })).toThrow(/`prefix` must be a non-empty string without/);
       expect(() => new RedisTokenStore(client, { commandTimeoutMs: 0 })).toThrow(/`commandTimeoutMs`/);
@@ -266,10 +278,79 @@ describe('change notices', () => {
   });
 });
 
+describe('what a change notice carries', () => {
+  it("a write's notice carries the token written: ciphertext on the wire with encryptionKey, decoded only with the same key", async () => {
+    const encryptionKey = randomBytes(32);
+    const writer = new RedisTokenStore(client, { prefix: 'carried', encryptionKey });
+    const sameKey = new RedisTokenStore(client, { prefix: 'carried', encryptionKey });
+    const otherKey = new RedisTokenStore(client, { prefix: 'carried', encryptionKey: randomBytes(32) });
+    // What anyone subscribed to the channel sees.
+    const wire = createRedis(server.port).duplicate();
+    const onWire: string[] = [];
+    wire.on('message', (_channel, message) => onWire.push(message));
+    await wire.subscribe('carried:token-written');
+    const heard: Array<[string, TokenSet | undefined]> = [];
+    const leave = [
+      sameKey.subscribe((_key, _version, _kind, written) => heard.push(['same key', written])),
+      otherKey.subscribe((_key, _version, _kind, written) => heard.push(['other key', written])),
+    ];
+    try {
+      await sleep(200); // both subscriptions reach Redis
+      const written: TokenSet = {
+        accessToken: 'at-carried-secret',
+        refreshToken: 'rt-carried-secret',
+        version: 1,
+        issuedAt: Date.now(),
+        extra: {},
+      };
+      await writer.acquireLock('k', 'o', 5_000);
+      expect(await writer.compareAndSet('k', written, 0, 'o')).toBe(true);
+      await until(() => heard.length === 2 && onWire.length === 1, 'both notices', 2_000);
+
+      expect(heard.find(([who]) => who === 'same key')?.[1]).toEqual(written);
+      // Another key cannot read it: still a wake-up (the waiter reads instead), never an error.
+      expect(heard.find(([who]) => who === 'other key')).toEqual(['other key', undefined]);
+      expect(onWire[0]).not.toContain('carried-secret');
+      expect(JSON.parse(onWire[0] as string)).toMatchObject({ key: 'k', version: 1, value: expect.stringMatching(/^v2:/) });
+    } finally {
+      for (const unsubscribe of leave) unsubscribe();
+      wire.disconnect();
+    }
+  });
+
+  it('a notice from a store that sends no value (or junk in it) is still delivered, with no token', async () => {
+    const store = new RedisTokenStore(client, { prefix: 'bare' });
+    const heard: Array<[string, number | undefined, TokenSet | undefined]> = [];
+    const unsubscribe = store.subscribe((key, version, _kind, written) => heard.push([key, version, written]));
+    try {
+      await sleep(100);
+      await raw.call('PUBLISH', 'bare:token-written', JSON.stringify({ key: 'old', version: 3 }));
+      await raw.call('PUBLISH', 'bare:token-written', JSON.stringify({ key: 'junk', version: 4, value: 'not a token' }));
+      await until(() => heard.length === 2, 'both notices', 2_000);
+      expect(heard).toEqual([
+        ['old', 3, undefined],
+        ['junk', 4, undefined],
+      ]);
+    } finally {
+      unsubscribe();
+    }
+  });
+});
+
+describe('scripts', () => {
+  it('are sent by SHA, and again in full after the server forgot them (SCRIPT FLUSH, restart, failover)', async () => {
+    const store = new RedisTokenStore(client, { prefix: 'sha' });
+    expect(await store.restore('k', token(1))).toBe(true);
+    await raw.call('SCRIPT', 'FLUSH');
+    expect(await store.restore('k', token(2))).toBe(true);
+    expect((await store.get('k'))?.version).toBe(2);
+  });
+});
+
 describe('a server that does not answer', () => {
   it('ends each command after commandTimeoutMs with RedisCommandTimeoutError naming the command', async () => {
     const paused = await startRedisServer();
-    const slowClient = createRedis(paused.port, { maxRetriesPerRequest: null });
+    const slowClient = createStoreRedis(paused.port, { maxRetriesPerRequest: null });
     try {
       const store = new RedisTokenStore(slowClient, { prefix: 'slow', commandTimeoutMs: 150 });
       await store.get('warm-up');
@@ -317,8 +398,12 @@ describe('options', () => {
   });
 
   it('refuses a client without call() or without duplicate()', () => {
-    expect(() => new RedisTokenStore({ call: async () => null } as never)).toThrow(/expects an ioredis Redis or Cluster instance/);
-    expect(() => new RedisTokenStore({ duplicate: () => client } as never)).toThrow(/expects an ioredis Redis or Cluster instance/);
+    expect(() => new RedisTokenStore({ call: async () => null } as never)).toThrow(
+      /expects an ioredis Redis or Cluster, or a node-redis client/,
+    );
+    expect(() => new RedisTokenStore({ duplicate: () => client } as never)).toThrow(
+      /expects an ioredis Redis or Cluster, or a node-redis client/,
+    );
     expect(() => new RedisTokenStore(null as never)).toThrow(TypeError);
   });
 

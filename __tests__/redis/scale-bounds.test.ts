@@ -34,6 +34,13 @@ class CountingStore extends MemoryTokenStore {
     this.locks += 1;
     return super.acquireLock(key, owner, ttlMs);
   }
+  /** A read that takes the lock only when the store has nothing newer: a lock only if it took one. */
+  override async getOrLock(key: string, lock: { owner: string; ttlMs: number; ifVersionAtMost: number }) {
+    this.reads += 1;
+    const answer = await super.getOrLock(key, lock);
+    if (answer.locked) this.locks += 1;
+    return answer;
+  }
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

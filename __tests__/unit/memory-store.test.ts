@@ -56,6 +56,25 @@ describe('the shipped contract suite', () => {
   it('catches a store that drops fields it does not know', async () => {
     expect(await failures(() => new ForgetfulStore())).toEqual([
       'returns null for an unknown key and round-trips a written token set exactly (extra included)',
+      'getOrLock reads, and takes a free lock only when nothing newer than ifVersionAtMost is stored (when it offers getOrLock)',
+      'notifies subscribers of a write with its version (and, if it sends one, the token written), and stops after unsubscribe (when it offers subscribe)',
     ]);
+  });
+
+  it('catches a getOrLock that answers "locked" without taking the lock, or takes it over a newer token', async () => {
+    class ClaimsTheLock extends MemoryTokenStore {
+      override async getOrLock(key: string) {
+        return { token: await this.get(key), locked: true };
+      }
+    }
+    class LocksOverNewer extends MemoryTokenStore {
+      override async getOrLock(key: string, lock: { owner: string; ttlMs: number; ifVersionAtMost: number }) {
+        return { token: await this.get(key), locked: await this.acquireLock(key, lock.owner, lock.ttlMs) };
+      }
+    }
+    const getOrLockCase =
+      'getOrLock reads, and takes a free lock only when nothing newer than ifVersionAtMost is stored (when it offers getOrLock)';
+    expect(await failures(() => new ClaimsTheLock())).toEqual([getOrLockCase]);
+    expect(await failures(() => new LocksOverNewer())).toEqual([getOrLockCase]);
   });
 });

@@ -95,7 +95,7 @@ export class RefreshCoordinator {
       wakeUps: this.#wakeUps,
       lifetime,
     });
-    this.#unsubscribe = options.store.subscribe?.((key, version, kind) => this.#lifecycle.onChangeNotice(key, version, kind));
+    this.#unsubscribe = options.store.subscribe?.((key, version, kind, token) => this.#lifecycle.onChangeNotice(key, version, kind, token));
   }
 
   /** How much this process holds right now, for `stats()`. */
@@ -196,11 +196,10 @@ export class RefreshCoordinator {
     const run = async (): Promise<TokenSet> => {
       // In backoff (or invalid_grant remembered) for the version we hold: answer at once, no store call.
       this.#failures.checkLocal(key, this.#cache.get(key)?.token.version ?? 0);
-      const acquireSlot = () => this.#slots.acquire(key, urgent);
+      const slots = { now: () => this.#slots.tryAcquire(), wait: () => this.#slots.acquire(key, urgent) };
       const flightStartedAt = Date.now();
-      return this.#locks.run(key, { done: satisfies, recoverLostTokens: true, acquireSlot }, (stored, owner) =>
-        this.#refreshLocked(key, { stored, owner, rejected, flightStartedAt }),
-      );
+      const lockRun = { done: satisfies, recoverLostTokens: true, slots, replacing: staleVersion };
+      return this.#locks.run(key, lockRun, (stored, owner) => this.#refreshLocked(key, { stored, owner, rejected, flightStartedAt }));
     };
     const flight = run().finally(() => {
       if (this.#flights.get(key) === flight) this.#flights.delete(key);

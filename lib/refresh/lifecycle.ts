@@ -105,8 +105,8 @@ export class CredentialLifecycle {
    * A store's change notice: another process wrote, deleted or is missing `key`. Waiters for it
    * wake, and this process's copy is re-read on its next use.
    */
-  onChangeNotice(key: string, version: number | undefined, kind: ChangeKind | undefined): void {
-    const { cache, guard, wakeUps, lifetime } = this.deps;
+  onChangeNotice(key: string, version: number | undefined, kind: ChangeKind | undefined, token?: TokenSet): void {
+    const { cache, guard, view, wakeUps, lifetime } = this.deps;
     const copy = cache.get(key)?.token;
     if (kind === 'deleted') {
       this.forget(key);
@@ -122,6 +122,9 @@ export class CredentialLifecycle {
       // from a stale copy, rolled back). Put ours back before anyone refreshes from the older one.
       guard.restore(key, copy).catch(() => undefined);
     }
+    // The written token came along: a waiter resumes without a read. Only for a credential this
+    // process uses — every write of the fleet would otherwise fill its cache.
+    if (token !== undefined && token.version === version && (copy !== undefined || wakeUps.waitsFor(key))) view.adopt(key, token);
     cache.markChanged(key, version);
     wakeUps.wake(key);
   }

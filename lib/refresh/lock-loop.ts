@@ -5,7 +5,7 @@ import type { Reporter } from '../reporting/reporter';
 import type { Logger, TokenSet } from '../types';
 import { pollDelay } from './policies';
 import type { LostTokenRecovery } from './recovery';
-import type { ReleaseSlot } from './refresh-slots';
+import { attemptLock, type AttemptRun, type Satisfies } from './lock-attempt';
 import { UNREADABLE, type StoreGuard, type StoreRead } from './store-guard';
 import type { StoreView } from './store-view';
 import type { WakeUps } from './wake-ups';
@@ -13,20 +13,15 @@ import type { WakeUps } from './wake-ups';
 /** Waiters give a lock holder this long past `lockTtlMs` before giving up. */
 export const LOCK_WAIT_MARGIN_MS = 2_000;
 
+export type { Satisfies } from './lock-attempt';
+
 /** A waiter tries the lock again this long after the lock it saw held must have expired. */
 const LOCK_EXPIRY_SLACK_MS = 25;
 
-/** Whether a token read ends the wait (it is a `TokenSet` whenever this says yes). */
-export type Satisfies = (token: StoreRead) => boolean;
-
 /** What `LockLoop.run` waits for, and how. */
-export interface LockRun {
-  /** Ends the wait: a token the caller can use. */
-  readonly done: Satisfies;
+export interface LockRun extends AttemptRun {
   /** Put back what the store lost before running the body (see `run`). */
   readonly recoverLostTokens: boolean;
-  /** Waits for a refresh slot (`maxConcurrentRefreshes`) before trying the lock; reads never wait for one. */
-  readonly acquireSlot?: (() => Promise<ReleaseSlot>) | undefined;
 }
 
 export interface LockLoopDeps {
@@ -56,9 +51,10 @@ export class LockLoop {
   constructor(private readonly deps: LockLoopDeps) {}
 
   /**
-   * Poll the store until `done(token)` holds or the lock is ours; with the lock, re-read (another
-   * process may have just finished) and only then run `body`. Bounded by `lockTtlMs` + margin, so
-   * a waiter outlives a dead holder's lock and takes over.
+   * Poll the store until `done(token)` holds or the lock is ours (`attemptLock`: what is read under
+   * the lock is what `body` starts from — another process may have just finished). Between tries, a
+   * change notice wakes the waiter, and the token it carried serves it without a read. Bounded by
+   * `lockTtlMs` + margin, so a waiter outlives a dead holder's lock and takes over.
    *
    * With `recoverLostTokens`, a store that lost what this process (or the durable copy) still has
    * gets it back first, and is never refreshed from older data. Then, still holding the lock — so
@@ -66,12 +62,9 @@ export class LockLoop {
    * version: a refresher whose lock vanished with the store's data may still be writing back what
    * the provider gave it, and presenting the same refresh token again would be reuse.
    */
-  async run(
-    key: string,
-    { done, recoverLostTokens, acquireSlot }: LockRun,
-    body: (current: StoreRead, owner: string) => Promise<TokenSet>,
-  ): Promise<TokenSet> {
+  async run(key: string, lockRun: LockRun, body: (current: StoreRead, owner: string) => Promise<TokenSet>): Promise<TokenSet> {
     const { guard, view, recovery, lockTtlMs, refreshTimeoutMs } = this.deps;
+    const { done, recoverLostTokens } = lockRun;
     let deadline = Date.now() + lockTtlMs + LOCK_WAIT_MARGIN_MS;
     let recoveryTried = !recoverLostTokens;
     // A lock seen held at T is gone by T + lockTtlMs at the latest (a dead holder's included), and
@@ -83,34 +76,28 @@ export class LockLoop {
       if (waitingSince !== undefined) this.deps.reporter.report('lock-wait', { key, waitedMs: Date.now() - waitingSince, outcome });
       waitingSince = undefined;
     };
+    // A change notice that carried the new token has put it in this process's copy: no read needed.
+    const adopted = (): TokenSet | undefined => {
+      const held = view.held(key);
+      return held !== undefined && done(held) ? held : undefined;
+    };
     for (let attempt = 0; ; attempt++) {
       this.deps.assertOpen();
-      const seen = await view.pull(key);
-      if (done(seen)) {
+      const served = attempt === 0 ? undefined : adopted();
+      if (served !== undefined) {
         waitEnded('served');
-        return seen as TokenSet;
+        return served;
       }
-      const queuedAt = Date.now();
-      const releaseSlot = await acquireSlot?.();
-      // Time in line for a slot is not time spent waiting on another holder's lock.
-      deadline += Date.now() - queuedAt;
-      const owner = randomUUID();
-      let locked: boolean;
-      try {
-        locked = await guard.acquireLock(key, owner, lockTtlMs);
-      } catch (error) {
-        releaseSlot?.();
-        throw error;
+      const step = await attemptLock(this.deps, key, lockRun);
+      deadline += step.slotWaitMs;
+      if (step.outcome === 'served') {
+        waitEnded('served');
+        return step.token;
       }
-      if (!locked) releaseSlot?.();
-      else {
+      if (step.outcome === 'locked') {
+        const { current, owner, releaseSlot } = step;
         let lockHandedOver = false;
         try {
-          const current = await view.pull(key);
-          if (done(current)) {
-            waitEnded('served');
-            return current as TokenSet;
-          }
           waitEnded('acquired');
           const recovered = recoveryTried ? null : await recovery.recover(key, current, owner);
           recoveryTried = true;
@@ -134,13 +121,17 @@ export class LockLoop {
         continue;
       }
       waitingSince ??= Date.now();
+      // The notice may have arrived while the attempt was on the wire, before there was a pause to cut short.
+      const servedMeanwhile = adopted();
+      if (servedMeanwhile !== undefined) {
+        waitEnded('served');
+        return servedMeanwhile;
+      }
       if (Date.now() >= deadline) {
         waitEnded('gave-up');
         throw new RefreshFailedError(
           `axios-token-flight: another process held the refresh lock for "${key}" longer than lockTtlMs + ${LOCK_WAIT_MARGIN_MS} ms`,
-          {
-            key,
-          },
+          { key },
         );
       }
       const now = Date.now();

@@ -80,11 +80,16 @@ export class RefreshSlots {
     return this.#queuedBackground.size;
   }
 
+  /** A slot now if one is free (nobody is queued then), else `undefined`; never queues. */
+  tryAcquire(): ReleaseSlot | undefined {
+    if (this.#active >= this.limit) return undefined;
+    this.#active += 1;
+    return this.#releaser();
+  }
+
   acquire(key: string, urgent: boolean): Promise<ReleaseSlot> {
-    if (this.#active < this.limit) {
-      this.#active += 1;
-      return Promise.resolve(this.#releaser());
-    }
+    const free = this.tryAcquire();
+    if (free !== undefined) return Promise.resolve(free);
     this.#queuedCount += 1;
     return new Promise<ReleaseSlot>((resolve, reject) => {
       const waiter: Waiter = { key, settled: false, timer: undefined, resolve, reject };

@@ -3,7 +3,7 @@ import { StoreUnavailableError } from '../errors';
 import type { Reporter } from '../reporting/reporter';
 import { redactError } from '../secrets/redact';
 import { TokenDecodeError } from '../stores/token-codec';
-import type { CredentialTombstone, RefreshFailureRecord, TokenStore } from '../stores/token-store';
+import type { CredentialTombstone, GetOrLockResult, RefreshFailureRecord, TokenStore } from '../stores/token-store';
 import { NO_EXTRA } from '../token-extra';
 import { deletedBy, outranks } from '../token-rank';
 import type { TokenSet } from '../types';
@@ -19,6 +19,12 @@ const EMULATED_RESTORE_LOCK_MS = 5_000;
 /** What a read answers when the store could not be asked (degraded, `'local'`): "don't know", not "nothing". */
 export const UNREADABLE = Symbol('axios-token-flight.unreadable');
 export type StoreRead = TokenSet | null | typeof UNREADABLE;
+
+/** A read and a lock attempt in one store call (`getOrLock`), through the guard. */
+export interface ReadOrLock {
+  readonly token: StoreRead;
+  readonly locked: boolean;
+}
 
 /**
  * Applies the `onStoreError` policy around every store call.
@@ -71,6 +77,26 @@ export class StoreGuard {
       key,
       async () => withExtra(await this.store.get(key)),
       () => UNREADABLE,
+    );
+  }
+
+  /** Whether the store reads and locks in one call (`getOrLock`). */
+  get readsAndLocks(): boolean {
+    return this.store.getOrLock !== undefined;
+  }
+
+  /** `getOrLock`; degraded, answered as `read` and `acquireLock` would be: unreadable, and granted. */
+  getOrLock(key: string, lock: { owner: string; ttlMs: number; ifVersionAtMost: number }): Promise<ReadOrLock> {
+    const getOrLock = this.store.getOrLock?.bind(this.store);
+    if (getOrLock === undefined) throw new TypeError('axios-token-flight: this token store has no getOrLock()');
+    return this.#run<ReadOrLock>(
+      'getOrLock',
+      key,
+      async () => {
+        const answer: GetOrLockResult = await getOrLock(key, lock);
+        return { token: withExtra(answer.token), locked: answer.locked };
+      },
+      () => ({ token: UNREADABLE, locked: true }),
     );
   }
 
@@ -249,6 +275,6 @@ export class StoreGuard {
 }
 
 /** A store written before `TokenSet.extra` existed (or a custom one that drops it) reads as "no extras". */
-function withExtra(token: TokenSet | null): TokenSet | null {
+export function withExtra(token: TokenSet | null): TokenSet | null {
   return token === null || token.extra !== undefined ? token : { ...token, extra: NO_EXTRA };
 }

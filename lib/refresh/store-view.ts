@@ -2,7 +2,7 @@ import { deletedBy, outranks } from '../token-rank';
 import { ReauthorizationRequiredError, RefreshFailedError } from '../errors';
 import type { Logger, TokenSet } from '../types';
 import type { KnownSecrets } from '../secrets/known-secrets';
-import { UNREADABLE, type StoreGuard, type StoreRead } from './store-guard';
+import { UNREADABLE, withExtra, type ReadOrLock, type StoreGuard, type StoreRead } from './store-guard';
 import type { TokenCache } from './token-cache';
 
 /**
@@ -22,11 +22,32 @@ export class StoreView {
   async pull(key: string): Promise<StoreRead> {
     const token = await this.guard.read(key);
     // An empty (or unreadable) answer keeps this process's copy: it may be the only surviving refresh token.
+    this.#keep(key, token);
+    return token;
+  }
+
+  /** Reads and tries the lock in one store call (`getOrLock`); what it read is kept like `pull`'s. */
+  async pullOrLock(key: string, lock: { owner: string; ttlMs: number; ifVersionAtMost: number }): Promise<ReadOrLock> {
+    const answer = await this.guard.getOrLock(key, lock);
+    this.#keep(key, answer.token);
+    return answer;
+  }
+
+  /** A token another process wrote, carried by its change notice: kept as if read (never going back a version). */
+  adopt(key: string, token: TokenSet): void {
+    this.#keep(key, withExtra(token));
+  }
+
+  /** This process's copy of `key`, if it has one. */
+  held(key: string): TokenSet | undefined {
+    return this.cache.get(key)?.token;
+  }
+
+  #keep(key: string, token: StoreRead): void {
     if (token !== null && token !== UNREADABLE) {
       this.secrets.remember(key, token);
       this.cache.accept(key, token);
     }
-    return token;
   }
 
   /**

@@ -27,6 +27,11 @@ export class WakeUps {
     });
   }
 
+  /** Whether a pause for `key` is running. */
+  waitsFor(key: string): boolean {
+    return this.#wakers.has(key);
+  }
+
   wake(key: string): void {
     const wakers = this.#wakers.get(key);
     if (wakers !== undefined) for (const wake of [...wakers]) wake();

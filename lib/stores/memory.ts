@@ -1,7 +1,7 @@
 import { deletedBy, outranks } from '../token-rank';
 import type { TokenSet } from '../types';
 import { globToRegExp, statusOf, type CredentialListOptions, type CredentialStatus } from './credential-status';
-import type { ChangeKind, CredentialTombstone, RefreshFailureRecord, TokenStore } from './token-store';
+import type { ChangeKind, ChangeListener, CredentialTombstone, GetOrLockResult, RefreshFailureRecord, TokenStore } from './token-store';
 
 interface Lock {
   readonly owner: string;
@@ -17,10 +17,16 @@ export class MemoryTokenStore implements TokenStore {
   readonly #locks = new Map<string, Lock>();
   readonly #failures = new Map<string, RefreshFailureRecord>();
   readonly #tombstones = new Map<string, CredentialTombstone>();
-  readonly #listeners = new Set<(key: string, version?: number, kind?: ChangeKind) => void>();
+  readonly #listeners = new Set<ChangeListener>();
 
   async get(key: string): Promise<TokenSet | null> {
     return this.#tokens.get(key) ?? null;
+  }
+
+  async getOrLock(key: string, lock: { owner: string; ttlMs: number; ifVersionAtMost: number }): Promise<GetOrLockResult> {
+    const token = this.#tokens.get(key) ?? null;
+    const wanted = token === null || token.version <= lock.ifVersionAtMost;
+    return { token, locked: wanted && this.#takeLock(key, lock.owner, lock.ttlMs) };
   }
 
   async compareAndSet(key: string, next: TokenSet, expectedVersion: number, lockOwner: string): Promise<boolean> {
@@ -55,10 +61,7 @@ export class MemoryTokenStore implements TokenStore {
   }
 
   async acquireLock(key: string, owner: string, ttlMs: number): Promise<boolean> {
-    const lock = this.#locks.get(key);
-    if (lock !== undefined && lock.expiresAt > Date.now()) return false;
-    this.#locks.set(key, { owner, expiresAt: Date.now() + ttlMs });
-    return true;
+    return this.#takeLock(key, owner, ttlMs);
   }
 
   async releaseLock(key: string, owner: string): Promise<boolean> {
@@ -97,7 +100,7 @@ export class MemoryTokenStore implements TokenStore {
     }
   }
 
-  subscribe(listener: (key: string, version?: number, kind?: ChangeKind) => void): () => void {
+  subscribe(listener: ChangeListener): () => void {
     this.#listeners.add(listener);
     return () => {
       this.#listeners.delete(listener);
@@ -108,14 +111,21 @@ export class MemoryTokenStore implements TokenStore {
     this.#tokens.set(key, token);
     // A grant seeded after the deletion: the tombstone has done its work.
     this.#tombstones.delete(key);
-    this.#notify(key, token.version, 'written');
+    this.#notify(key, token.version, 'written', token);
   }
 
-  #notify(key: string, version: number, kind: ChangeKind): void {
+  #notify(key: string, version: number, kind: ChangeKind, token?: TokenSet): void {
     // After the caller has seen its own write succeed, as a remote store would.
     queueMicrotask(() => {
-      for (const listener of this.#listeners) listener(key, version, kind);
+      for (const listener of this.#listeners) listener(key, version, kind, token);
     });
+  }
+
+  #takeLock(key: string, owner: string, ttlMs: number): boolean {
+    const lock = this.#locks.get(key);
+    if (lock !== undefined && lock.expiresAt > Date.now()) return false;
+    this.#locks.set(key, { owner, expiresAt: Date.now() + ttlMs });
+    return true;
   }
 
   #holds(key: string, owner: string): boolean {

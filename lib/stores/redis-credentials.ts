@@ -1,13 +1,14 @@
 import type { TokenSet } from '../types';
 // A prefix is literal text: its glob characters must not widen the SCAN.
 import { escapeGlob, statusOf, type CredentialListOptions, type CredentialStatus } from './credential-status';
+import type { SendCommand } from './redis-engines';
 import type { CredentialTombstone, RefreshFailureRecord } from './token-store';
 
 /** What listing needs from the store: its keys, its own reads (decoding included), and a bounded command. */
 export interface CredentialSource {
   readonly prefix: string;
-  /** Every node to SCAN: the client itself, or each master of a Cluster. */
-  readonly nodes: () => Promise<Array<{ call(command: string, ...args: Array<string | number>): Promise<unknown> }>>;
+  /** One sender per node to SCAN: the client itself, or each master of a Cluster. */
+  readonly scanTargets: () => Promise<SendCommand[]>;
   command(command: string, ...args: Array<string | number>): Promise<unknown>;
   get(key: string): Promise<TokenSet | null>;
   getRefreshFailure(key: string): Promise<RefreshFailureRecord | null>;
@@ -26,10 +27,10 @@ export async function* listCredentials(source: CredentialSource, options: Creden
   const prefix = `${escapeGlob(source.prefix)}:{`;
   const pattern = `${prefix}${options.match ?? '*'}}:*`;
   const head = `${source.prefix}:{`;
-  for (const node of await source.nodes()) {
+  for (const scan of await source.scanTargets()) {
     let cursor = '0';
     do {
-      const reply = (await node.call('SCAN', cursor, 'MATCH', pattern, 'COUNT', SCAN_COUNT)) as [string, string[]];
+      const reply = (await scan('SCAN', [cursor, 'MATCH', pattern, 'COUNT', SCAN_COUNT])) as [string, string[]];
       cursor = String(reply[0]);
       const keys = new Set<string>();
       for (const name of reply[1].map(String)) {

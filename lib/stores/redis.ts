@@ -1,34 +1,27 @@
-import { RedisCommandTimeoutError, TokenDecodeError } from '../errors';
+import { TokenDecodeError } from '../errors';
 import type { TokenSet } from '../types';
+import { msOption, optionError, snapshotOptions } from '../validate';
+import type { CredentialListOptions, CredentialStatus } from './credential-status';
+import { RedisCommands, type RedisScript } from './redis-commands';
+import { listCredentials } from './redis-credentials';
+import { engineFor, type RedisArgument, type RedisEngine, type RedisTokenStoreClient } from './redis-engines';
+import { parseFailure, parseNotice, parseTombstone } from './redis-replies';
+import { COMPARE_AND_SET, DELETE_CREDENTIAL, GET_OR_LOCK, RELEASE_LOCK, RESTORE_IF_OLDER } from './redis-scripts';
+import { createCodec, parseEncryptionKey, type TokenCodec } from './token-codec';
+import type { ChangeListener, CredentialTombstone, GetOrLockResult, RefreshFailureRecord, TokenStore } from './token-store';
 
 export { RedisCommandTimeoutError } from '../errors';
-import type { CredentialListOptions, CredentialStatus } from './credential-status';
-import { listCredentials } from './redis-credentials';
-import { parseNotice, parseTombstone, type Notice } from './redis-notices';
-import { COMPARE_AND_SET, DELETE_CREDENTIAL, RELEASE_LOCK, RESTORE_IF_OLDER } from './redis-scripts';
-import { createCodec, parseEncryptionKey, type TokenCodec } from './token-codec';
-import type { ChangeKind, CredentialTombstone, RefreshFailureRecord, TokenStore } from './token-store';
-import { msOption, optionError, snapshotOptions } from '../validate';
+export type {
+  NodeRedisClientLike,
+  NodeRedisClusterLike,
+  NodeRedisSentinelLike,
+  NodeRedisSubscriberLike,
+  RedisClientLike,
+  RedisSubscriberLike,
+  RedisTokenStoreClient,
+} from './redis-engines';
 
 const WHERE = 'RedisTokenStore: ';
-
-type RedisArgument = string | number | Buffer;
-
-/**
- * What the store needs from an ioredis client: `Redis` or `Cluster`, ioredis 5 or 6, RESP2 or
- * RESP3. Structural, so this package imports nothing from ioredis.
- */
-export interface RedisClientLike {
-  call(command: string, ...args: RedisArgument[]): Promise<unknown>;
-  duplicate(): RedisSubscriberLike;
-}
-
-export interface RedisSubscriberLike {
-  subscribe(...channels: string[]): Promise<unknown>;
-  on(event: 'message', listener: (channel: string, message: string) => void): unknown;
-  on(event: 'error', listener: (error: Error) => void): unknown;
-  disconnect(): void;
-}
 
 export interface RedisTokenStoreOptions {
   /** Namespace of every key: `${prefix}:{${key}}:token` and `:lock`. @default 'axios-token-flight' */
@@ -48,35 +41,34 @@ export interface RedisTokenStoreOptions {
 }
 
 /**
- * Token sets in Redis, shared by every process. Lock: `SET … NX PX`; write and release: Lua
- * scripts that check the owner (and, for the write, the version). Change notices go out on a
- * pub/sub channel, read on a connection this store duplicates itself and closes when the last
- * subscriber (a detached plugin) leaves.
+ * Token sets in Redis, shared by every process — through ioredis or node-redis, one fleet may mix
+ * them. Lock: `SET … NX PX`; write and release: Lua scripts that check the owner (and, for the
+ * write, the version). Change notices go out on a pub/sub channel and carry what was written; they
+ * are read on a connection this store opens itself and closes when the last subscriber (a detached
+ * plugin) leaves.
  */
 export class RedisTokenStore implements TokenStore {
-  readonly #redis: RedisClientLike;
+  readonly #engine: RedisEngine;
+  readonly #redis: RedisCommands;
   readonly #prefix: string;
   readonly #codec: TokenCodec;
-  readonly #timeoutMs: number;
   readonly #channel: string;
-  readonly #listeners = new Set<(key: string, version?: number, kind?: ChangeKind) => void>();
-  #subscriber: RedisSubscriberLike | undefined;
+  readonly #listeners = new Set<ChangeListener>();
+  #closeSubscriber: (() => void) | undefined;
   /** `ttlMs`, when entries expire. */
   readonly entryTtlMs: number | undefined;
 
-  constructor(redis: RedisClientLike, options: RedisTokenStoreOptions = {}) {
-    if (typeof redis?.call !== 'function' || typeof redis.duplicate !== 'function') {
-      throw new TypeError('axios-token-flight: RedisTokenStore expects an ioredis Redis or Cluster instance');
-    }
+  /** `client`: an ioredis `Redis` or `Cluster`, or a connected node-redis client, cluster or sentinel. */
+  constructor(client: RedisTokenStoreClient, options: RedisTokenStoreOptions = {}) {
+    this.#engine = engineFor(client);
     if (typeof options !== 'object' || options === null) throw optionError(WHERE, 'options', 'an object', options);
     const given = snapshotOptions(WHERE, options, ['prefix', 'encryptionKey', 'commandTimeoutMs', 'ttlMs']);
     const prefix = given.prefix ?? 'axios-token-flight';
     if (typeof prefix !== 'string' || prefix === '' || /[{}]/.test(prefix))
       throw optionError(WHERE, 'prefix', 'a non-empty string without { or }', prefix);
-    this.#redis = redis;
     this.#prefix = prefix;
     this.#codec = createCodec(parseEncryptionKey(given.encryptionKey));
-    this.#timeoutMs = msOption(WHERE, 'commandTimeoutMs', given.commandTimeoutMs, 2_000, 1);
+    this.#redis = new RedisCommands(this.#engine, msOption(WHERE, 'commandTimeoutMs', given.commandTimeoutMs, 2_000, 1));
     this.entryTtlMs = entryTtl(given.ttlMs);
     this.#channel = `${prefix}:token-written`;
   }
@@ -100,97 +92,85 @@ export class RedisTokenStore implements TokenStore {
   }
 
   async get(key: string): Promise<TokenSet | null> {
-    const storageKey = this.tokenKey(key);
-    // The version field is what the fence compares; it must agree with the version inside the
-    // (authenticated, when encrypted) value, or a write to Redis could make a refresh's write fail.
-    const reply = await this.#command('HMGET', storageKey, 'v', 'd');
+    const reply = await this.#redis.send('HMGET', this.tokenKey(key), 'v', 'd');
     const [version, data] = Array.isArray(reply) ? reply : [];
-    if (data === null || data === undefined) return null;
+    return this.#decode(key, version, data);
+  }
+
+  async getOrLock(key: string, lock: { owner: string; ttlMs: number; ifVersionAtMost: number }): Promise<GetOrLockResult> {
+    const reply = await this.#script(GET_OR_LOCK, [this.tokenKey(key), this.lockKey(key)], [lock.owner, lock.ttlMs, lock.ifVersionAtMost]);
+    const [version, data, lockReply] = Array.isArray(reply) ? reply : [];
+    const locked = Number(lockReply) === 1;
     try {
-      return this.#codec.decode(String(data), storageKey, Number(version));
+      return { token: this.#decode(key, version, data), locked };
     } catch (error) {
-      // The codec knows the Redis key; the error should name the credential.
-      throw error instanceof TokenDecodeError ? new TokenDecodeError(error.message, { key }) : error;
+      // A value nobody here can read is not worth holding the fleet's lock over until it expires.
+      if (locked) await this.releaseLock(key, lock.owner).catch(() => undefined);
+      throw error;
     }
   }
 
   async compareAndSet(key: string, next: TokenSet, expectedVersion: number, lockOwner: string): Promise<boolean> {
     const storageKey = this.tokenKey(key);
-    const result = await this.#command(
-      'EVAL',
+    const value = this.#codec.encode(next, storageKey);
+    const result = await this.#script(
       COMPARE_AND_SET,
-      3,
-      storageKey,
-      this.lockKey(key),
-      this.tombstoneKey(key),
-      lockOwner,
-      expectedVersion,
-      next.version,
-      this.#codec.encode(next, storageKey),
-      this.#channel,
-      this.#notice(key, next.version, 'written'),
-      this.entryTtlMs ?? 0,
-      next.generation ?? 0,
+      [storageKey, this.lockKey(key), this.tombstoneKey(key)],
+      [
+        lockOwner,
+        expectedVersion,
+        next.version,
+        value,
+        this.#channel,
+        this.#written(key, next.version, value),
+        this.entryTtlMs ?? 0,
+        next.generation ?? 0,
+      ],
     );
     return Number(result) === 1;
   }
 
   async restore(key: string, token: TokenSet): Promise<boolean> {
     const storageKey = this.tokenKey(key);
-    const result = await this.#command(
-      'EVAL',
+    const value = this.#codec.encode(token, storageKey);
+    const result = await this.#script(
       RESTORE_IF_OLDER,
-      2,
-      storageKey,
-      this.tombstoneKey(key),
-      token.version,
-      this.#codec.encode(token, storageKey),
-      this.#channel,
-      this.#notice(key, token.version, 'written'),
-      this.entryTtlMs ?? 0,
-      token.generation ?? 0,
+      [storageKey, this.tombstoneKey(key)],
+      [token.version, value, this.#channel, this.#written(key, token.version, value), this.entryTtlMs ?? 0, token.generation ?? 0],
     );
     return Number(result) === 1;
   }
 
   async delete(key: string, tombstone: CredentialTombstone): Promise<void> {
-    await this.#command(
-      'EVAL',
+    await this.#script(
       DELETE_CREDENTIAL,
-      3,
-      this.tokenKey(key),
-      this.failureKey(key),
-      this.tombstoneKey(key),
-      tombstone.version,
-      tombstone.deletedAt,
-      this.#channel,
-      this.#notice(key, tombstone.version, 'deleted'),
+      [this.tokenKey(key), this.failureKey(key), this.tombstoneKey(key)],
+      [tombstone.version, tombstone.deletedAt, this.#channel, JSON.stringify({ key, version: tombstone.version, kind: 'deleted' })],
     );
   }
 
   async getTombstone(key: string): Promise<CredentialTombstone | null> {
-    return parseTombstone(await this.#command('HMGET', this.tombstoneKey(key), 'v', 'at'));
+    return parseTombstone(await this.#redis.send('HMGET', this.tombstoneKey(key), 'v', 'at'));
   }
 
   async requestCopies(key: string): Promise<boolean> {
-    const receivers = Number(await this.#command('PUBLISH', this.#channel, this.#notice(key, 0, 'wanted')));
+    const receivers = Number(await this.#redis.send('PUBLISH', this.#channel, JSON.stringify({ key, version: 0, kind: 'wanted' })));
     // PUBLISH counts every subscribed connection, this store's own among them.
-    return receivers > (this.#subscriber === undefined ? 0 : 1);
+    return receivers > (this.#closeSubscriber === undefined ? 0 : 1);
   }
 
   async getRefreshFailure(key: string): Promise<RefreshFailureRecord | null> {
-    const reply = await this.#command('GET', this.failureKey(key));
     // No record: GET answers null, which parses as JSON null — not a record, like any junk.
-    return parseFailure(String(reply));
+    return parseFailure(String(await this.#redis.send('GET', this.failureKey(key))));
   }
 
   async setRefreshFailure(key: string, record: RefreshFailureRecord | null): Promise<void> {
     if (record === null) {
-      await this.#command('DEL', this.failureKey(key));
+      await this.#redis.send('DEL', this.failureKey(key));
       return;
     }
     const ttlMs = Math.max(1, Math.ceil(record.rememberUntil - Date.now()));
-    await this.#command('SET', this.failureKey(key), JSON.stringify(record), 'PX', ttlMs);
+    await this.#redis.send('SET', this.failureKey(key), JSON.stringify(record), 'PX', ttlMs);
   }
 
   /**
@@ -199,12 +179,11 @@ export class RedisTokenStore implements TokenStore {
    * memory at a time; on a Cluster, every master is scanned.
    */
   credentials(options: CredentialListOptions = {}): AsyncIterable<CredentialStatus> {
-    const cluster = this.#redis as { nodes?: (role: string) => RedisClientLike[] };
     return listCredentials(
       {
         prefix: this.#prefix,
-        nodes: async () => (typeof cluster.nodes === 'function' ? cluster.nodes('master') : [this.#redis]),
-        command: (command, ...args) => this.#command(command, ...args),
+        scanTargets: () => this.#engine.scanTargets(),
+        command: (command, ...args) => this.#redis.send(command, ...args),
         get: (key) => this.get(key),
         getRefreshFailure: (key) => this.getRefreshFailure(key),
         getTombstone: (key) => this.getTombstone(key),
@@ -214,56 +193,62 @@ export class RedisTokenStore implements TokenStore {
     );
   }
 
-  #notice(key: string, version: number, kind: ChangeKind): string {
-    // 'written' is left out: stores and processes from before notice kinds read it as a write.
-    return JSON.stringify(kind === 'written' ? { key, version } : { key, version, kind });
-  }
-
   async acquireLock(key: string, owner: string, ttlMs: number): Promise<boolean> {
-    return (await this.#command('SET', this.lockKey(key), owner, 'PX', ttlMs, 'NX')) === 'OK';
+    return (await this.#redis.send('SET', this.lockKey(key), owner, 'PX', ttlMs, 'NX')) === 'OK';
   }
 
   async releaseLock(key: string, owner: string): Promise<boolean> {
-    return Number(await this.#command('EVAL', RELEASE_LOCK, 1, this.lockKey(key), owner)) === 1;
+    return Number(await this.#script(RELEASE_LOCK, [this.lockKey(key)], [owner])) === 1;
   }
 
-  subscribe(listener: (key: string, version?: number, kind?: ChangeKind) => void): () => void {
+  subscribe(listener: ChangeListener): () => void {
     this.#listeners.add(listener);
-    this.#subscriber ??= this.#openSubscriber();
+    this.#closeSubscriber ??= this.#engine.listen(this.#channel, (message) => this.#onNotice(message));
     return () => {
       this.#listeners.delete(listener);
-      if (this.#listeners.size === 0 && this.#subscriber !== undefined) {
-        this.#subscriber.disconnect();
-        this.#subscriber = undefined;
+      if (this.#listeners.size === 0 && this.#closeSubscriber !== undefined) {
+        this.#closeSubscriber();
+        this.#closeSubscriber = undefined;
       }
     };
   }
 
-  #openSubscriber(): RedisSubscriberLike {
-    const subscriber = this.#redis.duplicate();
-    // Notices are hints: a lost one costs a poll, so connection errors are not worth surfacing
-    // (the command path reports outages), but an 'error' event without a listener would crash.
-    subscriber.on('error', () => undefined);
-    subscriber.on('message', (_channel, message) => {
-      // Only our channel: this connection is ours and subscribes to nothing else.
-      const notice: Notice | undefined = parseNotice(message);
-      if (notice === undefined) return;
-      for (const listener of this.#listeners) listener(notice.key, notice.version, notice.kind);
-    });
-    subscriber.subscribe(this.#channel).catch(() => undefined);
-    return subscriber;
+  #onNotice(message: string): void {
+    const notice = parseNotice(message);
+    if (notice === undefined) return;
+    let token: TokenSet | undefined;
+    if (notice.value !== undefined) {
+      try {
+        token = this.#decode(notice.key, notice.version, notice.value) ?? undefined;
+      } catch {
+        // Another encryptionKey, or junk: the notice is still a wake-up; the waiter reads instead.
+      }
+    }
+    for (const listener of this.#listeners) listener(notice.key, notice.version, notice.kind, token);
   }
 
-  /** Every command is bounded: an offline client queues commands until it reconnects, which may be never. */
-  #command(command: string, ...args: RedisArgument[]): Promise<unknown> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new RedisCommandTimeoutError(`Redis did not answer ${command} within ${this.#timeoutMs} ms`)),
-        this.#timeoutMs,
-      );
-    });
-    return Promise.race([this.#redis.call(command, ...args), timeout]).finally(() => clearTimeout(timer));
+  /**
+   * A write's notice carries the value written (encrypted too, with `encryptionKey`), so a waiting
+   * process adopts it without another read. 'written' is left out: processes from before notice
+   * kinds read a notice without one as a write, and ignore the value.
+   */
+  #written(key: string, version: number, value: string): string {
+    return JSON.stringify({ key, version, value });
+  }
+
+  /** The version field is what the fence compares; it must agree with the version inside the (authenticated, when encrypted) value. */
+  #decode(key: string, version: unknown, data: unknown): TokenSet | null {
+    if (data === null || data === undefined) return null;
+    try {
+      return this.#codec.decode(String(data), this.tokenKey(key), Number(version));
+    } catch (error) {
+      // The codec knows the Redis key; the error should name the credential.
+      throw error instanceof TokenDecodeError ? new TokenDecodeError(error.message, { key }) : error;
+    }
+  }
+
+  #script(script: RedisScript, keys: string[], args: RedisArgument[]): Promise<unknown> {
+    return this.#redis.script(script, keys, args);
   }
 }
 
@@ -277,20 +262,3 @@ function entryTtl(value: unknown): number | undefined {
 }
 
 const MAX_ENTRY_TTL_MS = 10 * 365 * 24 * 60 * 60 * 1000;
-
-/** A failure record as written by `setRefreshFailure`; anything else reads as none (it is only a hint to hold back). */
-function parseFailure(text: string): RefreshFailureRecord | null {
-  try {
-    const value = JSON.parse(text) as Partial<Record<keyof RefreshFailureRecord, unknown>> | null;
-    const valid =
-      value !== null &&
-      (value.kind === 'backoff' || value.kind === 'reauthorize') &&
-      Number.isInteger(value.version) &&
-      Number.isInteger(value.attempts) &&
-      Number.isFinite(value.until) &&
-      Number.isFinite(value.rememberUntil);
-    return valid ? (value as RefreshFailureRecord) : null;
-  } catch {
-    return null;
-  }
-}

@@ -29,6 +29,20 @@ export interface RefreshFailureRecord {
 export type ChangeKind = 'written' | 'deleted' | 'wanted';
 
 /**
+ * Receives change notices. `token`: the token set a `'written'` notice carries, when the store sends
+ * it along — a process waiting for that write adopts it without reading the store again.
+ */
+export type ChangeListener = (key: string, version?: number, kind?: ChangeKind, token?: TokenSet) => void;
+
+/** What `getOrLock` saw and did, in one step. */
+export interface GetOrLockResult {
+  /** The stored token set, as `get` answers it. */
+  readonly token: TokenSet | null;
+  /** Whether the lock was taken for the caller (only when nothing newer than `ifVersionAtMost` is stored). */
+  readonly locked: boolean;
+}
+
+/**
  * Where token sets live, shared by every process that uses the same credentials.
  * Implement it to keep tokens in Postgres, DynamoDB… The plugin relies on exactly these
  * guarantees; see docs/stores.md.
@@ -59,12 +73,24 @@ export interface TokenStore {
   releaseLock(key: string, owner: string): Promise<boolean>;
 
   /**
-   * Optional wake-up hint: calls `listener(key, version, kind)` after a token for `key` was written
-   * (`'written'`), deleted (`'deleted'`), or asked for by a process that found none (`'wanted'`, see
-   * `requestCopies`), by any process. Hints may be lost; the plugin still polls. Returns an
+   * Optional, atomic: reads `key` like `get` and, only when nothing is stored or the stored version is
+   * at most `lock.ifVersionAtMost`, takes the lock like `acquireLock`. A process that needs a newer
+   * token than it has then spends one round trip, not three (read, lock attempt, re-read under the
+   * lock). Without it the plugin makes those three calls.
+   */
+  getOrLock?(
+    key: string,
+    lock: { readonly owner: string; readonly ttlMs: number; readonly ifVersionAtMost: number },
+  ): Promise<GetOrLockResult>;
+
+  /**
+   * Optional wake-up hint: calls `listener(key, version, kind, token?)` after a token for `key` was
+   * written (`'written'`), deleted (`'deleted'`), or asked for by a process that found none
+   * (`'wanted'`, see `requestCopies`), by any process. A `'written'` notice may carry the token set
+   * written, so waiters need not read it. Hints may be lost; the plugin still polls. Returns an
    * unsubscribe function.
    */
-  subscribe?(listener: (key: string, version?: number, kind?: ChangeKind) => void): () => void;
+  subscribe?(listener: ChangeListener): () => void;
 
   /**
    * Optional: removes the credential for good, atomically — its token set and failure record go,

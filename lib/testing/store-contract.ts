@@ -130,6 +130,25 @@ const CASES: ReadonlyArray<readonly [string, Body]> = [
     },
   ],
   [
+    'getOrLock reads, and takes a free lock only when nothing newer than ifVersionAtMost is stored (when it offers getOrLock)',
+    async (store, key) => {
+      if (store.getOrLock === undefined) return;
+      assert.deepEqual(await store.getOrLock(key, { owner: 'owner-a', ttlMs: 5_000, ifVersionAtMost: 0 }), { token: null, locked: true });
+      // The lock it took is the real one: others are refused, its owner writes.
+      assert.equal(await store.acquireLock(key, 'owner-b', 5_000), false);
+      const first = token(1);
+      assert.equal(await store.compareAndSet(key, first, 0, 'owner-a'), true);
+      assert.deepEqual(await store.getOrLock(key, { owner: 'owner-b', ttlMs: 5_000, ifVersionAtMost: 1 }), { token: first, locked: false });
+      assert.equal(await store.releaseLock(key, 'owner-a'), true);
+      // Something newer than the caller would replace is stored: read only, the lock stays free.
+      assert.deepEqual(await store.getOrLock(key, { owner: 'owner-b', ttlMs: 5_000, ifVersionAtMost: 0 }), { token: first, locked: false });
+      assert.equal(await store.acquireLock(key, 'owner-c', 50), true);
+      await sleep(120);
+      assert.deepEqual(await store.getOrLock(key, { owner: 'owner-b', ttlMs: 5_000, ifVersionAtMost: 1 }), { token: first, locked: true });
+      assert.equal(await store.compareAndSet(key, token(2), 1, 'owner-b'), true);
+    },
+  ],
+  [
     'keeps a refresh-failure record until rememberUntil, and clears it on request (when it offers them)',
     async (store, key) => {
       if (store.getRefreshFailure === undefined || store.setRefreshFailure === undefined) return;
@@ -151,23 +170,30 @@ const CASES: ReadonlyArray<readonly [string, Body]> = [
     },
   ],
   [
-    'notifies subscribers of a write with its version, and stops after unsubscribe (when it offers subscribe)',
+    'notifies subscribers of a write with its version (and, if it sends one, the token written), and stops after unsubscribe (when it offers subscribe)',
     async (store, key) => {
       if (store.subscribe === undefined) return;
       const notices: Array<[string, number | undefined]> = [];
-      const unsubscribe = store.subscribe((k, v) => notices.push([k, v]));
+      const carried: TokenSet[] = [];
+      const unsubscribe = store.subscribe((k, v, _kind, written) => {
+        notices.push([k, v]);
+        if (k === key && written !== undefined) carried.push(written);
+      });
       try {
         // A notice published before the subscription reaches the server is lost (they are hints);
         // a Cluster subscriber first discovers the nodes, which takes longer than one round trip.
         await sleep(300);
         await store.acquireLock(key, 'owner-a', 5_000);
-        await store.compareAndSet(key, token(1), 0, 'owner-a');
+        const first = token(1);
+        await store.compareAndSet(key, first, 0, 'owner-a');
         const deadline = Date.now() + 2_000;
         while (!notices.some(([k]) => k === key) && Date.now() < deadline) await sleep(10);
         assert.deepEqual(
           notices.filter(([k]) => k === key),
           [[key, 1]],
         );
+        // A notice may carry the token written (waiters then skip a read); if it does, exactly that one.
+        for (const written of carried) assert.deepEqual(written, first);
       } finally {
         unsubscribe();
       }
