@@ -111,3 +111,26 @@ export async function createStoreCluster(ports: number[]): Promise<StoreRedis> {
   await cluster.ready;
   return cluster;
 }
+
+interface NodeRedisSentinelModule {
+  createSentinel(options: Record<string, unknown>): NodeRedisConnection;
+}
+
+/**
+ * A client that finds the master through Sentinel: ioredis (`sentinels` + `name`) or node-redis
+ * `createSentinel` (redis 5 and 6; redis 4 has none). Resolves once connected.
+ */
+export async function createStoreSentinel(sentinelPorts: number[], name: string): Promise<StoreRedis> {
+  const sentinels = sentinelPorts.map((port) => ({ host: '127.0.0.1', port }));
+  if (clientKind === 'ioredis') {
+    const { Redis } = load();
+    return new Redis({ sentinels, name, maxRetriesPerRequest: 1, ...protocolOptions() });
+  }
+  if (nodeRedisMajor === 4) throw new Error('node-redis 4 has no Sentinel client');
+  const module = nodeRedis() as unknown as NodeRedisSentinelModule;
+  const client = module.createSentinel({ name, sentinelRootNodes: sentinels, RESP: redisProtocol });
+  client.on('error', () => undefined);
+  await client.connect();
+  const close = (client as unknown as { close(): Promise<unknown>; destroy(): Promise<unknown> }).close.bind(client);
+  return Object.assign(client, { quit: () => close().catch(() => undefined), disconnect: () => void close().catch(() => undefined) });
+}

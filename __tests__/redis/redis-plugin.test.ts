@@ -50,6 +50,18 @@ async function commandsProcessed(port: number): Promise<number> {
   return Number(/total_commands_processed:(\d+)/.exec(info)?.[1]);
 }
 
+/** Commands the server ran, by name, leaving out what a probe connection itself sends (HELLO, INFO, CLIENT, QUIT). */
+async function commandsOtherThanProbes(port: number): Promise<Record<string, number>> {
+  const probe = createRedis(port);
+  const stats = String(await probe.call('INFO', 'commandstats'));
+  await probe.quit();
+  const counts: Record<string, number> = {};
+  for (const [, name, calls] of stats.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
+    if (!/^(info|hello|client|quit|select)/.test(name as string)) counts[name as string] = Number(calls);
+  }
+  return counts;
+}
+
 describe(`the plugin on Redis (${matrixLabel})`, () => {
   it('hot path: 200 requests with a valid token make fewer than 0.1 Redis commands per request', async () => {
     const { client } = attach();
@@ -62,6 +74,19 @@ describe(`the plugin on Redis (${matrixLabel})`, () => {
     // The two probe connections themselves account for a few commands (HELLO/INFO/QUIT).
     expect((after - before) / 200).toBeLessThan(0.1);
     expect(api.requests).toHaveLength(201);
+  });
+
+  it('while the token is valid the store sends nothing at all — no keep-alive either — over 3 s idle', async () => {
+    const { client } = attach();
+    await client.get('/warm');
+    await sleep(200); // the notice subscription is set up
+    const before = await commandsOtherThanProbes(server.port);
+
+    await sleep(3_000);
+    await client.get('/after-idle');
+
+    expect(await commandsOtherThanProbes(server.port)).toEqual(before);
+    expect(api.requests).toHaveLength(2);
   });
 
   it("a process learns of another process's refresh through the change notice, without being rejected first", async () => {

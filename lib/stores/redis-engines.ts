@@ -45,10 +45,14 @@ export interface NodeRedisClusterLike {
   nodeClient(node: unknown): NodeRedisClientLike | Promise<NodeRedisClientLike>;
 }
 
-/** node-redis `createSentinel()` (redis 5, 6), connected. */
+/**
+ * node-redis `createSentinel()` (redis 5, 6), connected. It keeps a pub/sub connection of its own to
+ * whichever node is master, so notices are read on that one (redis 5 cannot duplicate a sentinel).
+ */
 export interface NodeRedisSentinelLike {
   sendCommand(isReadonly: boolean | undefined, args: string[]): Promise<unknown>;
-  duplicate(): NodeRedisSubscriberLike;
+  subscribe(channel: string, listener: (message: string | Buffer, channel: string | Buffer) => void): Promise<unknown>;
+  unsubscribe(channel: string, listener: (message: string | Buffer, channel: string | Buffer) => void): Promise<unknown>;
   getMasterNode(): unknown;
 }
 
@@ -72,8 +76,10 @@ const isFunction = (value: unknown): value is (...args: never[]) => unknown => t
 export function engineFor(client: unknown): RedisEngine {
   const shape = (typeof client === 'object' && client !== null ? client : {}) as Record<string, unknown>;
   if (isFunction(shape['call']) && isFunction(shape['duplicate'])) return ioredisEngine(client as RedisClientLike);
+  if (isFunction(shape['sendCommand']) && isFunction(shape['getMasterNode']) && isFunction(shape['subscribe'])) {
+    return sentinelEngine(client as NodeRedisSentinelLike);
+  }
   if (isFunction(shape['sendCommand']) && isFunction(shape['duplicate'])) {
-    if (isFunction(shape['getMasterNode'])) return sentinelEngine(client as NodeRedisSentinelLike);
     if (isFunction(shape['nodeClient'])) return clusterEngine(client as NodeRedisClusterLike);
     return nodeRedisEngine(client as NodeRedisClientLike);
   }
@@ -131,7 +137,16 @@ function clusterEngine(cluster: NodeRedisClusterLike): RedisEngine {
 function sentinelEngine(sentinel: NodeRedisSentinelLike): RedisEngine {
   // Always the master (isReadonly false): after a failover the client follows the new one.
   const send: SendCommand = (command, args) => sentinel.sendCommand(false, strings(command, args));
-  return { send, scanTargets: async () => [send], listen: (channel, onMessage) => listenOn(sentinel.duplicate(), channel, onMessage) };
+  return {
+    send,
+    scanTargets: async () => [send],
+    listen(channel, onMessage) {
+      const listener = (message: string | Buffer): void => onMessage(String(message));
+      // Hints only: a subscription that fails costs polls, never a request.
+      sentinel.subscribe(channel, listener).catch(() => undefined);
+      return () => void sentinel.unsubscribe(channel, listener).catch(() => undefined);
+    },
+  };
 }
 
 /** The key a command routes by on a Cluster (every key of one script shares its hash tag). */
