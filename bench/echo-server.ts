@@ -3,10 +3,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 const body = JSON.stringify({ ok: true });
-/** With REJECT set, that exact Authorization value is answered 401 (a revoked token). */
+/** With REJECT set, that exact Authorization value is answered 401 (a revoked token) — only under REJECT_PATH, when set. */
 const rejected = process.env['REJECT'];
+const rejectedPath = process.env['REJECT_PATH'] ?? '/';
 const server = http.createServer((req, res) => {
-  if (rejected !== undefined && req.headers.authorization === rejected) {
+  if (rejected !== undefined && req.headers.authorization === rejected && req.url?.startsWith(rejectedPath)) {
     res.writeHead(401, { 'content-length': 0 });
     res.end();
     return;

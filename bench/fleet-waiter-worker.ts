@@ -1,0 +1,103 @@
+// One process of the P-waiters bench: its own plugin, store and Redis connections (ioredis or
+// node-redis, by CLIENT). Told per round: warm (cache the stale token), then as holder refresh a
+// rejected token (100 ms at the provider) or as waiter be rejected while the holder refreshes.
+// Reports the commands it sent, when its refresh answered or its replay started, and the CPU its
+// wake-up cost (from parked — idle, waiting for the notice — to the replay: reading and decoding the
+// notice included).
+import axios from 'axios';
+import { Redis } from 'ioredis';
+import { createClient } from 'redis';
+import { attachTokenRefresh, RedisTokenStore, type RedisTokenStoreClient } from 'axios-token-flight';
+import { wallClockMs } from './shared';
+
+export type WorkerMessage = { kind: 'warm' | 'hold' | 'wait'; key: string } | { kind: 'stop' };
+export interface WorkerReport {
+  commands: Record<string, number>;
+  /** Holder: when the provider answered. Waiter: when its replay started. */
+  at: number;
+  /** Waiter: CPU microseconds from the change notice to the replay. */
+  wakeCpuUs?: number;
+  refreshed: boolean;
+  error?: string;
+}
+
+const sent = new Map<string, number>();
+const count = (command: string): void => void sent.set(command, (sent.get(command) ?? 0) + 1);
+
+async function connect(): Promise<{ client: RedisTokenStoreClient; close(): Promise<unknown> }> {
+  const url = process.env['REDIS_URL'] as string;
+  if (process.env['CLIENT'] === 'node-redis') {
+    const raw = createClient({ url });
+    raw.on('error', () => undefined);
+    await raw.connect();
+    return {
+      client: { sendCommand: (args: string[]) => (count(args[0] as string), raw.sendCommand(args)), duplicate: () => raw.duplicate() },
+      close: () => raw.quit(),
+    };
+  }
+  const raw = new Redis(url);
+  return {
+    client: { call: (command, ...args) => (count(command), raw.call(command, ...args)), duplicate: () => raw.duplicate() },
+    close: () => raw.quit(),
+  };
+}
+
+async function main(): Promise<void> {
+  const { client, close } = await connect();
+  const store = new RedisTokenStore(client, { prefix: 'fleet-waiters' });
+  /** CPU used so far, taken once the waiter is parked (idle until the notice): the wake-up's cost is what follows. */
+  let parkedCpu: NodeJS.CpuUsage | undefined;
+  const api = axios.create({ baseURL: process.env['API_URL'] as string });
+  let refreshed = false;
+  let at = 0;
+  let wakeCpuUs: number | undefined;
+  const handle = attachTokenRefresh(api, {
+    store,
+    key: (config) => String(config.headers.get('x-credential')),
+    refresh: async () => {
+      refreshed = true;
+      process.send?.({ locked: true }); // the lock is held while refresh runs
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      at = wallClockMs();
+      return { accessToken: `fresh-${Math.random()}`, expiresIn: 3600 };
+    },
+  });
+  handle.events.on('replay', () => {
+    if (refreshed) return; // the holder's own replay: its time is when the provider answered
+    at = wallClockMs();
+    if (parkedCpu !== undefined) {
+      const used = process.cpuUsage(parkedCpu);
+      wakeCpuUs = used.user + used.system;
+    }
+  });
+  process.on('message', (message: WorkerMessage) => {
+    if (message.kind === 'stop') {
+      handle.detach();
+      void close().then(() => process.disconnect());
+      return;
+    }
+    const path = message.kind === 'warm' ? '/warm' : '/x';
+    if (message.kind !== 'warm') {
+      sent.clear();
+      [refreshed, at, wakeCpuUs, parkedCpu] = [false, 0, undefined, undefined];
+    }
+    // 50 ms in, a waiter has been rejected and sent its one command, and sleeps until the holder's
+    // notice (the holder's refresh takes 100 ms): from here on, its CPU is the wake-up's.
+    if (message.kind === 'wait') setTimeout(() => (parkedCpu = process.cpuUsage()), 50);
+    api
+      .get(path, { headers: { 'x-credential': message.key } })
+      .then(() => {
+        const report: WorkerReport = {
+          commands: Object.fromEntries(sent),
+          at,
+          refreshed,
+          ...(wakeCpuUs === undefined ? {} : { wakeCpuUs }),
+        };
+        process.send?.(report);
+      })
+      .catch((error: unknown) => process.send?.({ commands: {}, at: 0, refreshed, error: String(error) }));
+  });
+  process.send?.({ ready: true });
+}
+
+void main();
