@@ -43,6 +43,8 @@ writeFileSync(
       'axios-token-flight': `file:${tarball}`,
       axios: devVersion('axios'),
       ioredis: devVersion('ioredis'),
+      // README and docs/redis.md show node-redis clients (createClient, createCluster, createSentinel).
+      redis: devVersion('redis'),
       typescript: devVersion('typescript'),
       '@types/node': devVersion('@types/node'),
       esbuild: devVersion('esbuild'),
