@@ -10,19 +10,30 @@ import { createClient } from 'redis';
 import { attachTokenRefresh, RedisTokenStore, type RedisTokenStoreClient } from 'axios-token-flight';
 import { wallClockMs } from './shared';
 
-export type WorkerMessage = { kind: 'warm' | 'hold' | 'wait'; key: string } | { kind: 'stop' };
+export type WorkerMessage = { kind: 'warm' | 'hold' | 'wait'; key: string } | { kind: 'release' } | { kind: 'stop' };
 export interface WorkerReport {
   commands: Record<string, number>;
   /** Holder: when the provider answered. Waiter: when its replay started. */
   at: number;
-  /** Waiter: CPU microseconds from the change notice to the replay. */
+  /** Waiter: CPU microseconds from parked to the replay. */
   wakeCpuUs?: number;
+  /** Waiter: CPU microseconds from parked to the replayed request's answer (the whole resumption). */
+  resumeCpuUs?: number;
   refreshed: boolean;
   error?: string;
 }
 
 const sent = new Map<string, number>();
-const count = (command: string): void => void sent.set(command, (sent.get(command) ?? 0) + 1);
+/** Set for a waiter's round: called once the answer to its first command (its one lock attempt) is in. */
+let onFirstAnswer: (() => void) | undefined;
+function counted<T>(command: string, reply: Promise<T>): Promise<T> {
+  sent.set(command, (sent.get(command) ?? 0) + 1);
+  const first = onFirstAnswer;
+  onFirstAnswer = undefined;
+  // A moment after the answer, the plugin has parked the waiter: it idles until the notice.
+  if (first !== undefined) void reply.finally(() => setTimeout(first, 5));
+  return reply;
+}
 
 async function connect(): Promise<{ client: RedisTokenStoreClient; close(): Promise<unknown> }> {
   const url = process.env['REDIS_URL'] as string;
@@ -31,13 +42,13 @@ async function connect(): Promise<{ client: RedisTokenStoreClient; close(): Prom
     raw.on('error', () => undefined);
     await raw.connect();
     return {
-      client: { sendCommand: (args: string[]) => (count(args[0] as string), raw.sendCommand(args)), duplicate: () => raw.duplicate() },
+      client: { sendCommand: (args: string[]) => counted(args[0] as string, raw.sendCommand(args)), duplicate: () => raw.duplicate() },
       close: () => raw.quit(),
     };
   }
   const raw = new Redis(url);
   return {
-    client: { call: (command, ...args) => (count(command), raw.call(command, ...args)), duplicate: () => raw.duplicate() },
+    client: { call: (command, ...args) => counted(command, raw.call(command, ...args)), duplicate: () => raw.duplicate() },
     close: () => raw.quit(),
   };
 }
@@ -49,6 +60,7 @@ async function main(): Promise<void> {
   let parkedCpu: NodeJS.CpuUsage | undefined;
   const api = axios.create({ baseURL: process.env['API_URL'] as string });
   let refreshed = false;
+  let release: ((value: unknown) => void) | undefined;
   let at = 0;
   let wakeCpuUs: number | undefined;
   const handle = attachTokenRefresh(api, {
@@ -57,7 +69,9 @@ async function main(): Promise<void> {
     refresh: async () => {
       refreshed = true;
       process.send?.({ locked: true }); // the lock is held while refresh runs
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // 100 ms at the provider, and never before every waiter is parked: the wake-up measured is the
+      // fan-out alone, not waiters still handling their own rejection.
+      await Promise.all([new Promise((resolve) => setTimeout(resolve, 100)), new Promise((resolve) => (release = resolve))]);
       at = wallClockMs();
       return { accessToken: `fresh-${Math.random()}`, expiresIn: 3600 };
     },
@@ -71,6 +85,10 @@ async function main(): Promise<void> {
     }
   });
   process.on('message', (message: WorkerMessage) => {
+    if (message.kind === 'release') {
+      release?.(undefined);
+      return;
+    }
     if (message.kind === 'stop') {
       handle.detach();
       void close().then(() => process.disconnect());
@@ -81,17 +99,22 @@ async function main(): Promise<void> {
       sent.clear();
       [refreshed, at, wakeCpuUs, parkedCpu] = [false, 0, undefined, undefined];
     }
-    // 50 ms in, a waiter has been rejected and sent its one command, and sleeps until the holder's
-    // notice (the holder's refresh takes 100 ms): from here on, its CPU is the wake-up's.
-    if (message.kind === 'wait') setTimeout(() => (parkedCpu = process.cpuUsage()), 50);
+    if (message.kind === 'wait') {
+      onFirstAnswer = () => {
+        parkedCpu = process.cpuUsage(); // from here on, its CPU is the wake-up's
+        process.send?.({ parked: true });
+      };
+    }
     api
       .get(path, { headers: { 'x-credential': message.key } })
       .then(() => {
+        const resumed = parkedCpu === undefined ? undefined : process.cpuUsage(parkedCpu);
         const report: WorkerReport = {
           commands: Object.fromEntries(sent),
           at,
           refreshed,
           ...(wakeCpuUs === undefined ? {} : { wakeCpuUs }),
+          ...(resumed === undefined ? {} : { resumeCpuUs: resumed.user + resumed.system }),
         };
         process.send?.(report);
       })

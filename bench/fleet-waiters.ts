@@ -24,8 +24,12 @@ export interface FleetWaiterRun {
   wakeP90Ms: number;
   /** Median CPU per wake-up (parked → replay: the notice read, decoded and acted on), in one waiter. */
   wakeCpuMs: number;
-  /** The machine's limit for the median wake-up: the P = 1 wake-up plus half the other wake-ups' CPU over the cores. */
+  /** Median CPU per resumption (parked → the replayed request's answer), in one waiter. */
+  resumeCpuMs: number;
+  /** The machine's floor for the median wake-up: the P = 1 wake-up plus half the other wake-ups' CPU (to replay) over the cores. */
   limitMs: number;
+  /** The same with each earlier waiter's whole resumption (its replay sent and answered) in the way. */
+  withReplaysMs: number;
   refreshes: number;
 }
 
@@ -86,6 +90,7 @@ async function measure(
   const commands: number[] = [];
   const wake: number[] = [];
   const cpu: number[] = [];
+  const resumeCpu: number[] = [];
   let refreshes = 0;
   let mix = '';
   for (let round = 0; round < options.rounds; round++) {
@@ -103,7 +108,12 @@ async function measure(
     holder?.send({ kind: 'hold', key } satisfies WorkerMessage);
     await holderLocked; // waiters are rejected while the holder refreshes
     const waited = waiters.map((worker) => nextMessage(worker, isReport));
+    const parked = waiters.map((worker) =>
+      nextMessage<{ parked?: true }>(worker, (message) => (message as { parked?: true }).parked === true),
+    );
     for (const worker of waiters) worker.send({ kind: 'wait', key } satisfies WorkerMessage);
+    await Promise.all(parked);
+    holder?.send({ kind: 'release' } satisfies WorkerMessage);
     const [holderReport, ...waiterReports] = await Promise.all([held, ...waited]);
     const reports = [holderReport, ...waiterReports] as WorkerReport[];
     const failed = reports.find((report) => report.error !== undefined);
@@ -118,11 +128,13 @@ async function measure(
     for (const report of (waiterReports as WorkerReport[]).filter((waiter) => waiter.at > 0)) {
       wake.push(report.at - (holderReport as WorkerReport).at);
       if (report.wakeCpuUs !== undefined) cpu.push(report.wakeCpuUs / 1000);
+      if (report.resumeCpuUs !== undefined) resumeCpu.push(report.resumeCpuUs / 1000);
     }
   }
   const sorted = [...wake].sort((a, b) => a - b);
   const wakeMedianMs = median(wake);
   const wakeCpuMs = cpu.length === 0 ? 0 : median(cpu);
+  const resumeCpuMs = resumeCpu.length === 0 ? 0 : median(resumeCpu);
   const cores = os.availableParallelism?.() ?? os.cpus().length;
   const p = waiters.length;
   return {
@@ -133,7 +145,10 @@ async function measure(
     wakeMedianMs,
     wakeP90Ms: sorted[Math.floor(sorted.length * 0.9)] as number,
     wakeCpuMs,
+    resumeCpuMs,
     limitMs: (options.baseline ?? wakeMedianMs) + ((p - 1) / 2) * (wakeCpuMs / cores),
+    // Early waiters' replays (sending, and handling the answer) compete with later waiters' wake-ups too.
+    withReplaysMs: (options.baseline ?? wakeMedianMs) + ((p - 1) / 2) * (resumeCpuMs / cores),
     refreshes: refreshes / options.rounds,
   };
 }
