@@ -285,7 +285,7 @@ describe('what a change notice carries', () => {
     const sameKey = new RedisTokenStore(client, { prefix: 'carried', encryptionKey });
     const otherKey = new RedisTokenStore(client, { prefix: 'carried', encryptionKey: randomBytes(32) });
     // What anyone subscribed to the channel sees.
-    const wire = createRedis(server.port).duplicate();
+    const wire = raw.duplicate();
     const onWire: string[] = [];
     wire.on('message', (_channel, message) => onWire.push(message));
     await wire.subscribe('carried:token-written');
