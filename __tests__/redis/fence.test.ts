@@ -65,7 +65,10 @@ describe(`the fenced write on Redis (${matrixLabel})`, () => {
       acquireLock: (key, owner, ttlMs) => store.acquireLock(key, owner, ttlMs),
       releaseLock: (key, owner) => store.releaseLock(key, owner),
       restore: (key, token) => store.restore(key, token),
-      subscribe: (listener) => store.subscribe(listener),
+      // Wake-ups without the token they may carry: a copy of B's token adopted from B's notice
+      // would be put back by A itself over A's late write — a second line of defence that would
+      // hide a missing fence, as a live B would (below).
+      subscribe: (listener) => store.subscribe((key, version, kind) => listener(key, version, kind)),
       compareAndSet: async (key, next, expected, owner) => {
         if (next.version > 1) {
           aPaused = true;
