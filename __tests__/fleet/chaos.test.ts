@@ -1,13 +1,5 @@
-/**
- * Chaos against real processes: 4 workers keep calling the API while Redis is killed and restarted,
- * paused, the lock holder is killed mid-refresh, or the token endpoint stalls past the lock TTL.
- * Nothing may be silently lost: every request either succeeds or fails with a TokenFlightError whose
- * `retryable` flag tells an outer queue what to do. Each scenario prints its report.
- */
-import axios from 'axios';
-import { attachTokenRefresh, RedisTokenStore } from '../../lib';
 import { startFakeProvider, startRedisServer, type FakeProvider, type FakeProviderBehaviour, type RedisServer } from '../../lib/testing';
-import { fleetEnv, formatReport, runScenario, type ScenarioReport } from '../helpers/fleet';
+import { fleetEnv, formatReport, runScenario, seedFleetCredential, type ScenarioReport } from '../helpers/fleet';
 import { createRedis } from '../helpers/redis-client';
 
 jest.setTimeout(90_000);
@@ -41,15 +33,7 @@ async function killRedisForOneSecond(): Promise<void> {
 async function setup(behaviour: Partial<FakeProviderBehaviour>, env: Record<string, string> = {}) {
   provider = await startFakeProvider(behaviour);
   const key = `chaos-${(credential += 1)}`;
-  const client = createRedis(redis.port);
-  const seeder = attachTokenRefresh(axios.create(), {
-    origins: 'any',
-    store: new RedisTokenStore(client, { prefix: 'fleet' }),
-    refresh: async () => ({ accessToken: 'unused' }),
-  });
-  await seeder.setToken(provider.authorize(), key);
-  seeder.detach();
-  await client.quit();
+  await seedFleetCredential(createRedis(redis.port), provider.authorize(), key);
   return fleetEnv(redis.port, provider, key, { RATE: '100', LOCK_TTL_MS: '2000', REFRESH_TIMEOUT_MS: '1500', ...env });
 }
 

@@ -4,10 +4,9 @@
  * worker processes keep calling the API on a rotating credential (helpers/failover.ts). For ioredis
  * and node-redis.
  */
-import { attachTokenRefresh, RedisTokenStore } from '../../lib';
-import axios from 'axios';
 import { startFakeProvider, type FakeProvider } from '../../lib/testing';
 import { CLIENTS, expectSurvived, killFailoverWorkers, runFailoverFleet } from '../helpers/failover';
+import { seedFleetCredential } from '../helpers/fleet';
 import { createCluster } from '../helpers/redis-client';
 import { startRedisCluster, type RedisCluster } from '../helpers/redis-cluster';
 import { sleep } from '../helpers/setup';
@@ -28,15 +27,7 @@ afterEach(async () => {
 });
 
 async function seed(key: string): Promise<void> {
-  const redis = createCluster(cluster.ports);
-  const seeder = attachTokenRefresh(axios.create(), {
-    origins: 'any',
-    store: new RedisTokenStore(redis, { prefix: 'fleet' }),
-    refresh: async () => ({ accessToken: 'unused' }),
-  });
-  await seeder.setToken(provider.authorize(), key);
-  seeder.detach();
-  await redis.quit();
+  await seedFleetCredential(createCluster(cluster.ports), provider.authorize(), key);
 }
 
 describe.each(CLIENTS)('a Cluster failover under load (%s)', (client, clientEnv) => {

@@ -1,6 +1,4 @@
-import axios from 'axios';
-import { attachTokenRefresh, RedisTokenStore } from '../../lib';
-import { spawnWorker, type FleetWorker } from '../helpers/fleet';
+import { seedFleetCredential, spawnWorker, type FleetWorker } from '../helpers/fleet';
 import { createStoreCluster, createStoreRedis, matrixLabel } from '../helpers/redis-client';
 import { startRedisCluster, type RedisCluster } from '../helpers/redis-cluster';
 import { startRedisServer, type RedisServer } from '../../lib/testing';
@@ -32,16 +30,9 @@ afterEach(async () => {
 /** Seeds the credential in the shared store, as the authorization-code exchange would have. */
 async function seed(ports: number[], key: string): Promise<void> {
   const redis = ports.length > 1 ? await createStoreCluster(ports) : createStoreRedis(ports[0] as number);
-  const handle = attachTokenRefresh(axios.create(), {
-    origins: 'any',
-    store: new RedisTokenStore(redis, { prefix: 'fleet' }),
-    refresh: async () => ({ accessToken: 'unused' }),
-  });
   const { accessToken, refreshToken, expiresIn } = provider.authorize();
-  await handle.setToken({ accessToken, refreshToken, expiresIn }, key);
+  await seedFleetCredential(redis, { accessToken, refreshToken, expiresIn }, key);
   provider.revokeAccessTokens(); // the provider now rejects the token every process holds
-  handle.detach();
-  await redis.quit();
 }
 
 async function startFleet(

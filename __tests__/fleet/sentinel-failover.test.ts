@@ -3,10 +3,9 @@
  * SIGKILL of the old master, while three worker processes keep calling the API on a rotating
  * credential (helpers/failover.ts). For ioredis and node-redis.
  */
-import axios from 'axios';
-import { attachTokenRefresh, RedisTokenStore } from '../../lib';
 import { startFakeProvider, type FakeProvider } from '../../lib/testing';
 import { CLIENTS, expectSurvived, killFailoverWorkers, runFailoverFleet } from '../helpers/failover';
+import { seedFleetCredential } from '../helpers/fleet';
 import { createRedis } from '../helpers/redis-client';
 import { SENTINEL_MASTER_NAME, startRedisSentinel, type RedisSentinelSetup } from '../helpers/redis-sentinel';
 import { sleep } from '../helpers/setup';
@@ -27,15 +26,7 @@ afterEach(async () => {
 });
 
 async function seed(key: string): Promise<void> {
-  const redis = createRedis(sentinel.master.port);
-  const seeder = attachTokenRefresh(axios.create(), {
-    origins: 'any',
-    store: new RedisTokenStore(redis, { prefix: 'fleet' }),
-    refresh: async () => ({ accessToken: 'unused' }),
-  });
-  await seeder.setToken(provider.authorize(), key);
-  seeder.detach();
-  await redis.quit();
+  await seedFleetCredential(createRedis(sentinel.master.port), provider.authorize(), key);
 }
 
 describe.each(CLIENTS)('a Sentinel failover under load (%s)', (client, clientEnv) => {

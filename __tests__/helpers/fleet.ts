@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 
+import axios from 'axios';
+import { attachTokenRefresh, RedisTokenStore, type RedisTokenStoreClient, type TokenInput } from '../../lib';
 import type { FleetWorkerReport } from '../fixtures/fleet-worker';
 
 export type WorkerResult = FleetWorkerReport;
@@ -130,4 +132,23 @@ export function formatReport(r: ScenarioReport): string {
     ([name, f]) => `${name}×${f.count}${f.retryable === true ? ' (retryable)' : f.retryable === false ? ' (not retryable)' : ' (UNTYPED)'}`,
   );
   return `${r.scenario.padEnd(58)} sent ${String(r.sent).padStart(5)}  ok ${String(r.succeeded).padStart(5)}  failed ${String(r.failed).padStart(4)}${r.cancelled > 0 ? `  cancelled ${r.cancelled}` : ''}  refreshes ${String(r.refreshes).padStart(3)}  reuse ${r.reuseDetections}${failures.length > 0 ? `  [${failures.join(', ')}]` : ''}`;
+}
+
+/**
+ * Seeds `credential` in the fleet's store (prefix `fleet`, as fleet-worker.ts reads it), as the
+ * authorization-code exchange would have, then closes `redis`.
+ */
+export async function seedFleetCredential(
+  redis: RedisTokenStoreClient & { quit(): Promise<unknown> },
+  token: TokenInput,
+  credential: string,
+): Promise<void> {
+  const seeder = attachTokenRefresh(axios.create(), {
+    origins: 'any',
+    store: new RedisTokenStore(redis, { prefix: 'fleet' }),
+    refresh: async () => ({ accessToken: 'unused' }),
+  });
+  await seeder.setToken(token, credential);
+  seeder.detach();
+  await redis.quit();
 }
