@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TokenSet } from '../types';
 import type { ReleaseSlot } from './refresh-slots';
-import { UNREADABLE, type StoreGuard, type StoreRead } from './store-guard';
+import { UNREADABLE, type ReadOrLock, type StoreGuard, type StoreRead } from './store-guard';
 import type { StoreView } from './store-view';
 
 /** Whether a token read ends the wait (it is a `TokenSet` whenever this says yes). */
@@ -56,7 +56,7 @@ export async function attemptLock(deps: AttemptDeps, key: string, run: AttemptRu
     // Only with a slot free now: a read must never queue behind other refreshes.
     slot = slots === undefined ? NO_SLOT : slots.now();
     if (slot !== undefined) {
-      let answer: Awaited<ReturnType<StoreView['pullOrLock']>>;
+      let answer: ReadOrLock;
       try {
         answer = await view.pullOrLock(key, { owner, ttlMs: lockTtlMs, ifVersionAtMost: replacing });
       } catch (error) {
