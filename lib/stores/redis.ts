@@ -2,9 +2,9 @@ import { TokenDecodeError } from '../errors';
 import type { TokenSet } from '../types';
 import { msOption, optionError, snapshotOptions } from '../validate';
 import type { CredentialListOptions, CredentialStatus } from './credential-status';
-import { RedisCommands, type RedisScript } from './redis-commands';
+import { RedisCommands } from './redis-commands';
 import { listCredentials } from './redis-credentials';
-import { engineFor, type RedisArgument, type RedisEngine, type RedisTokenStoreClient } from './redis-engines';
+import { engineFor, type RedisEngine, type RedisTokenStoreClient } from './redis-engines';
 import { parseFailure, parseNotice, parseTombstone } from './redis-replies';
 import { COMPARE_AND_SET, DELETE_CREDENTIAL, GET_OR_LOCK, RELEASE_LOCK, RESTORE_IF_OLDER } from './redis-scripts';
 import { createCodec, parseEncryptionKey, type TokenCodec } from './token-codec';
@@ -98,7 +98,11 @@ export class RedisTokenStore implements TokenStore {
   }
 
   async getOrLock(key: string, lock: { owner: string; ttlMs: number; ifVersionAtMost: number }): Promise<GetOrLockResult> {
-    const reply = await this.#script(GET_OR_LOCK, [this.tokenKey(key), this.lockKey(key)], [lock.owner, lock.ttlMs, lock.ifVersionAtMost]);
+    const reply = await this.#redis.script(
+      GET_OR_LOCK,
+      [this.tokenKey(key), this.lockKey(key)],
+      [lock.owner, lock.ttlMs, lock.ifVersionAtMost],
+    );
     const [version, data, lockReply] = Array.isArray(reply) ? reply : [];
     const locked = Number(lockReply) === 1;
     try {
@@ -113,7 +117,7 @@ export class RedisTokenStore implements TokenStore {
   async compareAndSet(key: string, next: TokenSet, expectedVersion: number, lockOwner: string): Promise<boolean> {
     const storageKey = this.tokenKey(key);
     const value = this.#codec.encode(next, storageKey);
-    const result = await this.#script(
+    const result = await this.#redis.script(
       COMPARE_AND_SET,
       [storageKey, this.lockKey(key), this.tombstoneKey(key)],
       [
@@ -133,7 +137,7 @@ export class RedisTokenStore implements TokenStore {
   async restore(key: string, token: TokenSet): Promise<boolean> {
     const storageKey = this.tokenKey(key);
     const value = this.#codec.encode(token, storageKey);
-    const result = await this.#script(
+    const result = await this.#redis.script(
       RESTORE_IF_OLDER,
       [storageKey, this.tombstoneKey(key)],
       [token.version, value, this.#channel, this.#written(key, token.version, value), this.entryTtlMs ?? 0, token.generation ?? 0],
@@ -142,7 +146,7 @@ export class RedisTokenStore implements TokenStore {
   }
 
   async delete(key: string, tombstone: CredentialTombstone): Promise<void> {
-    await this.#script(
+    await this.#redis.script(
       DELETE_CREDENTIAL,
       [this.tokenKey(key), this.failureKey(key), this.tombstoneKey(key)],
       [tombstone.version, tombstone.deletedAt, this.#channel, JSON.stringify({ key, version: tombstone.version, kind: 'deleted' })],
@@ -198,7 +202,7 @@ export class RedisTokenStore implements TokenStore {
   }
 
   async releaseLock(key: string, owner: string): Promise<boolean> {
-    return Number(await this.#script(RELEASE_LOCK, [this.lockKey(key)], [owner])) === 1;
+    return Number(await this.#redis.script(RELEASE_LOCK, [this.lockKey(key)], [owner])) === 1;
   }
 
   subscribe(listener: ChangeListener): () => void {
@@ -245,10 +249,6 @@ export class RedisTokenStore implements TokenStore {
       // The codec knows the Redis key; the error should name the credential.
       throw error instanceof TokenDecodeError ? new TokenDecodeError(error.message, { key }) : error;
     }
-  }
-
-  #script(script: RedisScript, keys: string[], args: RedisArgument[]): Promise<unknown> {
-    return this.#redis.script(script, keys, args);
   }
 }
 
