@@ -1,9 +1,7 @@
 // One process of the P-waiters bench: its own plugin, store and Redis connections (ioredis or
 // node-redis, by CLIENT). Told per round: warm (cache the stale token), then as holder refresh a
 // rejected token (100 ms at the provider) or as waiter be rejected while the holder refreshes.
-// Reports the commands it sent, when its refresh answered or its replay started, and the CPU its
-// wake-up cost (from parked — idle, waiting for the notice — to the replay: reading and decoding the
-// notice included).
+// Reports the commands it sent and when its provider answered (holder) or its replay started (waiter).
 import axios from 'axios';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
@@ -13,12 +11,12 @@ import { wallClockMs } from './shared';
 export type WorkerMessage = { kind: 'warm' | 'hold' | 'wait'; key: string } | { kind: 'release' } | { kind: 'stop' };
 export interface WorkerReport {
   commands: Record<string, number>;
-  /** Holder: when the provider answered. Waiter: when its replay started. */
+  /** Holder: when the provider answered. Waiter: when its replay started (wall clock). */
   at: number;
-  /** Waiter: CPU microseconds from parked to the replay. */
+  /** Waiter: its rejected request was replayed (one whose request left after the new token was known never was). */
+  replayed: boolean;
+  /** Waiter: CPU microseconds of this process from parked (idle until the notice) to its replay. */
   wakeCpuUs?: number;
-  /** Waiter: CPU microseconds from parked to the replayed request's answer (the whole resumption). */
-  resumeCpuUs?: number;
   refreshed: boolean;
   error?: string;
 }
@@ -56,12 +54,13 @@ async function connect(): Promise<{ client: RedisTokenStoreClient; close(): Prom
 async function main(): Promise<void> {
   const { client, close } = await connect();
   const store = new RedisTokenStore(client, { prefix: 'fleet-waiters' });
-  /** CPU used so far, taken once the waiter is parked (idle until the notice): the wake-up's cost is what follows. */
-  let parkedCpu: NodeJS.CpuUsage | undefined;
   const api = axios.create({ baseURL: process.env['API_URL'] as string });
   let refreshed = false;
+  let replayed = false;
   let release: ((value: unknown) => void) | undefined;
   let at = 0;
+  /** CPU used so far, taken once the waiter is parked: the wake-up's own cost is what follows. */
+  let parkedCpu: NodeJS.CpuUsage | undefined;
   let wakeCpuUs: number | undefined;
   const handle = attachTokenRefresh(api, {
     store,
@@ -69,20 +68,19 @@ async function main(): Promise<void> {
     refresh: async () => {
       refreshed = true;
       process.send?.({ locked: true }); // the lock is held while refresh runs
-      // 100 ms at the provider, and never before every waiter is parked: the wake-up measured is the
-      // fan-out alone, not waiters still handling their own rejection.
-      await Promise.all([new Promise((resolve) => setTimeout(resolve, 100)), new Promise((resolve) => (release = resolve))]);
+      // The bench releases it once 100 ms have passed (at the provider) and every waiter is parked:
+      // the wake-up measured is the fan-out alone, not waiters still handling their own rejection.
+      await new Promise((resolve) => (release = resolve));
       at = wallClockMs();
       return { accessToken: `fresh-${Math.random()}`, expiresIn: 3600 };
     },
   });
   handle.events.on('replay', () => {
     if (refreshed) return; // the holder's own replay: its time is when the provider answered
+    replayed = true;
     at = wallClockMs();
-    if (parkedCpu !== undefined) {
-      const used = process.cpuUsage(parkedCpu);
-      wakeCpuUs = used.user + used.system;
-    }
+    const used = parkedCpu === undefined ? undefined : process.cpuUsage(parkedCpu);
+    wakeCpuUs = used === undefined ? undefined : used.user + used.system;
   });
   process.on('message', (message: WorkerMessage) => {
     if (message.kind === 'release') {
@@ -97,28 +95,27 @@ async function main(): Promise<void> {
     const path = message.kind === 'warm' ? '/warm' : '/x';
     if (message.kind !== 'warm') {
       sent.clear();
-      [refreshed, at, wakeCpuUs, parkedCpu] = [false, 0, undefined, undefined];
+      [refreshed, replayed, at, parkedCpu, wakeCpuUs] = [false, false, 0, undefined, undefined];
     }
-    if (message.kind === 'wait') {
+    if (message.kind === 'wait')
       onFirstAnswer = () => {
-        parkedCpu = process.cpuUsage(); // from here on, its CPU is the wake-up's
+        parkedCpu = process.cpuUsage();
         process.send?.({ parked: true });
       };
-    }
     api
       .get(path, { headers: { 'x-credential': message.key } })
-      .then(() => {
-        const resumed = parkedCpu === undefined ? undefined : process.cpuUsage(parkedCpu);
-        const report: WorkerReport = {
+      .then(() =>
+        process.send?.({
           commands: Object.fromEntries(sent),
           at,
+          replayed,
           refreshed,
           ...(wakeCpuUs === undefined ? {} : { wakeCpuUs }),
-          ...(resumed === undefined ? {} : { resumeCpuUs: resumed.user + resumed.system }),
-        };
-        process.send?.(report);
-      })
-      .catch((error: unknown) => process.send?.({ commands: {}, at: 0, refreshed, error: String(error) }));
+        } satisfies WorkerReport),
+      )
+      .catch((error: unknown) =>
+        process.send?.({ commands: {}, at: 0, replayed: false, refreshed, error: String(error) } satisfies WorkerReport),
+      );
   });
   process.send?.({ ready: true });
 }

@@ -4,10 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { Cluster, Redis } from 'ioredis';
 import { writeLineChart } from './charts';
-import { type FleetWaiterRun, fleetWaiters } from './fleet-waiters';
+import { fleetWaiters } from './fleet-waiters';
+import { fleetWaitersSection, WAITER_GOALS } from './fleet-waiters-report';
 import { heapPerCredential, heapWhileTouching, redisMemory, roundTrips, waiters, wave } from './scale';
 
-const GOALS = { bytesPerCredential: 400, commandsOverP: 5, wakeMedianMs: 5, wakeMedianAtP: 8, overLimitAt64: 1.5 };
+const GOALS = { bytesPerCredential: 400 };
 const verdict = (met: boolean): string => (met ? '✅ met' : '❌ missed');
 
 export interface ClusterTarget {
@@ -72,7 +73,7 @@ export async function scaleSection(redisUrl: string, cluster: ClusterTarget | un
       ...waiting.map((w) => ({ processes: w.processes, commands: w.commandsPerRefresh, series: w.client })),
       ...waiting
         .filter((w) => w.client === 'ioredis')
-        .map((w) => ({ processes: w.processes, commands: w.processes + GOALS.commandsOverP, series: 'goal P + 5' })),
+        .map((w) => ({ processes: w.processes, commands: w.processes + WAITER_GOALS.commandsOverP, series: 'goal P + 5' })),
     ],
   });
   await writeLineChart(path.join(chartsDir, 'scale-wakeup.svg'), {
@@ -84,13 +85,11 @@ export async function scaleSection(redisUrl: string, cluster: ClusterTarget | un
       { processes: w.processes, ms: w.wakeMedianMs, series: `${w.client} median` },
       { processes: w.processes, ms: w.limitMs, series: `${w.client} limit` },
     ]),
-    goal: { value: GOALS.wakeMedianMs, label: 'goal at P = 8: median ≤ 5 ms' },
+    goal: { value: WAITER_GOALS.wakeMedianMs, label: 'goal at P = 8: median ≤ 5 ms' },
   });
 
   const cap = curve.at(-1);
   const atCap = curve.find((s) => s.touched >= 10_000) ?? curve[0];
-  const atP = (p: number): FleetWaiterRun[] => waiting.filter((w) => w.processes === p);
-  const largest = Math.max(...waiting.map((w) => w.processes));
   const lines = [
     '## Scale: many credentials, many processes',
     '',
@@ -132,30 +131,7 @@ export async function scaleSection(redisUrl: string, cluster: ClusterTarget | un
     '',
     `Goal: exactly 1 for a tenant valid in Redis and after eviction — ${verdict(trips.filter((t) => !t.case.includes('cached')).every((t) => t.commands === 1))}.`,
     '',
-    '### One refresh, P processes waiting',
-    '',
-    `One holder refreshes a rejected token (100 ms at the provider) while P other **processes** — each its own Node process with its own plugin, store and Redis connections — are rejected too and wait; for ioredis and for node-redis. Commands sent by all of them for that one refresh (counted in each process, client side), and each waiter's wake-up from the moment the provider's answer reached the holder (so the holder's write, the notice and the waiter's resumption are in it) to the waiter's own \`replay\`; ${quick ? 2 : 10} rounds, medians. **Limit**, computed in the same run: every waiter is woken at the same instant, and needs c ms of CPU to get from the notice to its replay (measured in each waiter from parked — idle until the notice — to its \`replay\`). On ${os.availableParallelism()} cores, the median waiter waits at least for half of the other P − 1 wake-ups spread over the cores: limit = (P = 1 median) + (P − 1) / 2 × c / cores. The next column counts each earlier waiter's whole resumption instead (r: its replay sent and answered, also measured), which competes for the same cores: the median should fall between the two.`,
-    '',
-    '| client | P | commands per refresh | goal P + 5 | mix (last round) | wake-up median | p90 | CPU to replay (c) | CPU to answer (r) | limit | with replays | refreshes |',
-    '|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|',
-    ...waiting.map(
-      (w) =>
-        `| ${w.client} | ${w.processes} | **${w.commandsPerRefresh}** | ${w.processes + GOALS.commandsOverP} | ${w.commandMix} | **${w.wakeMedianMs.toFixed(2)} ms** | ${w.wakeP90Ms.toFixed(2)} ms | ${w.wakeCpuMs.toFixed(2)} ms | ${w.resumeCpuMs.toFixed(2)} ms | ${w.limitMs.toFixed(2)} ms | ${w.withReplaysMs.toFixed(2)} ms | ${w.refreshes} |`,
-    ),
-    '',
-    `![commands per refresh](benchmarks/scale-waiters.svg)`,
-    '',
-    `![wake-up latency](benchmarks/scale-wakeup.svg)`,
-    '',
-    `Goals: commands ≤ P + 5 at every P — ${verdict(waiting.every((w) => w.commandsPerRefresh <= w.processes + GOALS.commandsOverP))}; wake-up median ≤ ${GOALS.wakeMedianMs} ms at P = ${GOALS.wakeMedianAtP} — ${verdict(atP(GOALS.wakeMedianAtP).length > 0 && atP(GOALS.wakeMedianAtP).every((w) => w.wakeMedianMs <= GOALS.wakeMedianMs))}; median within ${GOALS.overLimitAt64}× the limit at P = ${largest} — ${verdict(atP(largest).every((w) => w.wakeMedianMs <= w.limitMs * GOALS.overLimitAt64))}${largest < 64 ? ' (quick mode: P = 64 not measured)' : ''}; one refresh per round — ${verdict(waiting.every((w) => w.refreshes === 1))}.`,
-    '',
-    'Where the commands go: a waiter sends one — `getOrLock` (a script: read the token and, only if nothing newer than the rejected version is stored, take the free lock), which finds the lock held; then it sleeps until the change notice, which carries the new token (encrypted too, with `encryptionKey`), so it replays without reading again. The holder sends five: `getOrLock` (which takes the lock), the failure-record check (`GET`), the fenced write (a script that also publishes the notice), the failure-record clear (`DEL`) and the lock release (a script). Scripts go by `EVALSHA` (the script text crosses the wire only when the server does not know it). No polling storm: with change notices the poll fallback starts at 250 ms, longer than this refresh, and a lost notice still ends in that poll. ' +
-      'Before this release a waiter sent three (read, lock attempt, read after the notice): 3P + 6 commands, 199 at P = 64. ' +
-      `At P = ${largest} the median is ${atP(largest)
-        .map((w) => `${(w.wakeMedianMs / w.limitMs).toFixed(1)}× the floor (${w.client})`)
-        .join(
-          ', ',
-        )}: between the floor and the with-replays figure — the ${os.availableParallelism()} cores are saturated, and the early waiters' replays, their answers and the API server sending them take the cores the later wake-ups wait for. Inside the plugin a wake-up is c ≈ 0.5 ms of CPU, most of it code still cold in a process that woke ten times.`,
+    ...fleetWaitersSection(waiting, { rounds: quick ? 2 : 10, cores: os.availableParallelism() }),
     ...(clusterWaiting.length === 0
       ? []
       : [
