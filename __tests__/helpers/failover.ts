@@ -14,11 +14,18 @@ export const RECOMMENDED = { ON_STORE_ERROR: 'fail', LOCK_TTL_MS: '5000', REFRES
 export const RATE = 40;
 export const SECONDS = 16;
 
-/** Each client under test, as the worker's environment selects it. */
-export const CLIENTS = [
+/** A client under test, as the worker's environment selects it. */
+export interface ClientEnv {
+  readonly REDIS_CLIENT: 'ioredis' | 'node-redis';
+  readonly IOREDIS_MAJOR?: string;
+  readonly NODE_REDIS_MAJOR?: string;
+  readonly REDIS_PROTOCOL: string;
+}
+
+export const CLIENTS: ReadonlyArray<readonly [string, ClientEnv]> = [
   ['ioredis', { REDIS_CLIENT: 'ioredis', IOREDIS_MAJOR: '6', REDIS_PROTOCOL: '' }],
   ['node-redis', { REDIS_CLIENT: 'node-redis', NODE_REDIS_MAJOR: '6', REDIS_PROTOCOL: '' }],
-] as const;
+];
 
 type Failures = Record<string, { count: number; retryable: boolean | 'untyped' }>;
 
@@ -94,8 +101,15 @@ export async function runFailoverFleet(run: {
 }
 
 /** What a failover may cost: no worker crashed, 0 reuse, no re-authorisation, every failure retryable, traffic back within 10 s. */
-export function expectSurvived({ report, results, timeline, faultAt, backBy }: FailoverOutcome, provider: FakeProvider): void {
+export function expectSurvived(
+  { report, results, timeline, faultAt, backBy }: FailoverOutcome,
+  provider: FakeProvider,
+  client: ClientEnv,
+): void {
   expect(results.every((result) => result !== undefined)).toBe(true);
+  // Every worker ran the client under test (its report names client and major).
+  const major = client.REDIS_CLIENT === 'ioredis' ? client.IOREDIS_MAJOR : client.NODE_REDIS_MAJOR;
+  for (const result of results) expect(result?.client).toMatch(new RegExp(`^${client.REDIS_CLIENT} ${major},`));
   expect(provider.stats.reuseDetections).toBe(0);
   expect(Object.keys(report.failures)).not.toContain('ReauthorizationRequiredError');
   for (const failure of Object.values(report.failures)) expect(failure.retryable).toBe(true);
