@@ -5,7 +5,7 @@
  * Everything is measured side by side in one run and reported as ratios.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startRedisServer } from 'axios-token-flight/testing';
@@ -36,7 +36,9 @@ async function runScale(redisUrl: string, quick: boolean): Promise<void> {
   try {
     const onlyArg = process.argv.find((arg) => arg.startsWith('--only='));
     const only = onlyArg === undefined ? undefined : onlyArg.slice('--only='.length).split(',');
-    const section = await scaleSection(redisUrl, cluster, { quick, chartsDir: path.join(__dirname, '..', 'docs', 'benchmarks'), only });
+    // A quick run prints only: its charts go to a scratch folder, not over the doc's.
+    const chartsDir = quick ? mkdtempSync(path.join(os.tmpdir(), 'atf-bench-charts-')) : path.join(__dirname, '..', 'docs', 'benchmarks');
+    const section = await scaleSection(redisUrl, cluster, { quick, chartsDir, only });
     if (quick) return;
     const text = readFileSync(DOC, 'utf8');
     const block = `${SCALE_START}\n${section}\n${SCALE_END}`;
