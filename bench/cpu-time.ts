@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 
 /** Nanoseconds the process has spent on a CPU, all its threads together (0 once it is gone). */
-export function processCpuNs(pid: number): number {
+function processCpuNs(pid: number): number {
   let tasks: string[];
   try {
     tasks = readdirSync(`/proc/${pid}/task`);
@@ -32,17 +32,18 @@ export function totalCpuNs(pids: readonly number[]): number {
 }
 
 /**
- * The processes whose command line contains `fragment` (e.g. the redis-server listening on a port,
- * or the kernel's softirq threads, which take over network work when the loopback is busy).
+ * The processes whose command line (a kernel thread's name, for those) contains every fragment: e.g.
+ * `redis-server` and `:6379`, or `ksoftirqd` — the kernel's softirq threads, which take over network
+ * work when the loopback is busy.
  */
-export function processIdsMatching(fragment: string): number[] {
+export function processIdsMatching(...fragments: string[]): number[] {
   const found: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const commandLine = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
       const name = commandLine === '' ? readFileSync(`/proc/${entry}/comm`, 'utf8').trim() : commandLine;
-      if (name.includes(fragment)) found.push(Number(entry));
+      if (fragments.every((fragment) => name.includes(fragment))) found.push(Number(entry));
     } catch {
       // a process that ended while we looked
     }

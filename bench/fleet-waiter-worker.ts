@@ -11,10 +11,8 @@ import { wallClockMs } from './shared';
 export type WorkerMessage = { kind: 'warm' | 'hold' | 'wait'; key: string } | { kind: 'release' } | { kind: 'stop' };
 export interface WorkerReport {
   commands: Record<string, number>;
-  /** Holder: when the provider answered. Waiter: when its replay started (wall clock). */
+  /** Holder: when the provider answered. Waiter: when its replay started (wall clock); 0 if it was never rejected. */
   at: number;
-  /** Waiter: its rejected request was replayed (one whose request left after the new token was known never was). */
-  replayed: boolean;
   /** Waiter: CPU microseconds of this process from parked (idle until the notice) to its replay. */
   wakeCpuUs?: number;
   refreshed: boolean;
@@ -56,7 +54,6 @@ async function main(): Promise<void> {
   const store = new RedisTokenStore(client, { prefix: 'fleet-waiters' });
   const api = axios.create({ baseURL: process.env['API_URL'] as string });
   let refreshed = false;
-  let replayed = false;
   let release: ((value: unknown) => void) | undefined;
   let at = 0;
   /** CPU used so far, taken once the waiter is parked: the wake-up's own cost is what follows. */
@@ -77,7 +74,6 @@ async function main(): Promise<void> {
   });
   handle.events.on('replay', () => {
     if (refreshed) return; // the holder's own replay: its time is when the provider answered
-    replayed = true;
     at = wallClockMs();
     const used = parkedCpu === undefined ? undefined : process.cpuUsage(parkedCpu);
     wakeCpuUs = used === undefined ? undefined : used.user + used.system;
@@ -95,7 +91,7 @@ async function main(): Promise<void> {
     const path = message.kind === 'warm' ? '/warm' : '/x';
     if (message.kind !== 'warm') {
       sent.clear();
-      [refreshed, replayed, at, parkedCpu, wakeCpuUs] = [false, false, 0, undefined, undefined];
+      [refreshed, at, parkedCpu, wakeCpuUs] = [false, 0, undefined, undefined];
     }
     if (message.kind === 'wait')
       onFirstAnswer = () => {
@@ -108,14 +104,11 @@ async function main(): Promise<void> {
         process.send?.({
           commands: Object.fromEntries(sent),
           at,
-          replayed,
           refreshed,
           ...(wakeCpuUs === undefined ? {} : { wakeCpuUs }),
         } satisfies WorkerReport),
       )
-      .catch((error: unknown) =>
-        process.send?.({ commands: {}, at: 0, replayed: false, refreshed, error: String(error) } satisfies WorkerReport),
-      );
+      .catch((error: unknown) => process.send?.({ commands: {}, at: 0, refreshed, error: String(error) } satisfies WorkerReport));
   });
   process.send?.({ ready: true });
 }

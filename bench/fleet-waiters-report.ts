@@ -1,9 +1,9 @@
 /** Renders "One refresh, P processes waiting" of docs/benchmarks.md from the fleet-waiters runs. */
 import type { FleetWaiterRun } from './fleet-waiters';
+import { verdict } from './shared';
 
 export const WAITER_GOALS = { commandsOverP: 5, wakeMedianMs: 5, wakeMedianAtP: 8, overLimitAtLargest: 1.5 };
 const percent = (share: number): string => `${Math.round(share * 100)} %`;
-const verdict = (met: boolean): string => (met ? '✅ met' : '❌ missed');
 
 export function fleetWaitersSection(waiting: readonly FleetWaiterRun[], options: { rounds: number; cores: number }): string[] {
   const atP = (p: number): FleetWaiterRun[] => waiting.filter((w) => w.processes === p);

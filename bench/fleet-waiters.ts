@@ -57,11 +57,7 @@ export async function fleetWaiters(
     store: new RedisTokenStore(redis, { prefix: 'fleet-waiters' }),
     refresh: async () => ({ accessToken: 'unused' }),
   });
-  const redisPort = new URL(redisUrl).port;
-  const others = [
-    ...processIdsMatching('redis-server').filter((pid) => processIdsMatching(`:${redisPort}`).includes(pid)),
-    ...processIdsMatching('ksoftirqd'),
-  ];
+  const others = [...processIdsMatching('redis-server', `:${new URL(redisUrl).port}`), ...processIdsMatching('ksoftirqd')];
   const runs: FleetWaiterRun[] = [];
   try {
     for (const client of clients) {
@@ -156,19 +152,19 @@ async function measure([holder, ...waiters]: [ChildProcess, ...ChildProcess[]], 
     const othersCpu = totalCpuNs(fixture.others) - othersCpuBefore;
     const waitersCpu = totalCpuNs(waiterIds) - waitersCpuBefore;
     fixture.api.send({ kind: 'answer' } satisfies EchoMessage);
-    const [holderReport, ...waiterReports] = (await Promise.all([held, ...waited])) as [WorkerReport, ...WorkerReport[]];
-    const failed = [holderReport, ...waiterReports].find((report) => report.error !== undefined);
+    const reports = (await Promise.all([held, ...waited])) as [WorkerReport, ...WorkerReport[]];
+    const [holderReport, ...waiterReports] = reports;
+    const failed = reports.find((report) => report.error !== undefined);
     if (failed !== undefined) throw new Error(`fleet-waiters round failed: ${failed.error}`);
     const sent = new Map<string, number>();
-    for (const report of [holderReport, ...waiterReports])
-      for (const [name, n] of Object.entries(report.commands)) sent.set(name, (sent.get(name) ?? 0) + n);
+    for (const report of reports) for (const [name, n] of Object.entries(report.commands)) sent.set(name, (sent.get(name) ?? 0) + n);
     commands.push([...sent.values()].reduce((a, b) => a + b, 0));
     mix = [...sent].map(([name, n]) => `${name} ${n}`).join(', ');
-    refreshes += [holderReport, ...waiterReports].filter((report) => report.refreshed).length;
+    refreshes += reports.filter((report) => report.refreshed).length;
     // A waiter whose request left after the notice had already brought the new token was never
     // rejected: it has no wake-up to report.
     for (const report of waiterReports) {
-      if (!report.replayed) continue;
+      if (report.at === 0) continue;
       wake.push(report.at - holderReport.at);
       if (report.wakeCpuUs !== undefined) pluginCpu.push(report.wakeCpuUs / 1000);
     }

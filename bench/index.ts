@@ -5,7 +5,7 @@
  * Everything is measured side by side in one run and reported as ratios.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startRedisServer } from 'axios-token-flight/testing';
@@ -15,6 +15,7 @@ import { overhead } from './overhead';
 import { recovery } from './recovery';
 import { scaleSection } from './scale-report';
 import { startRedisCluster } from '../__tests__/helpers/redis-cluster';
+import { verdict } from './shared';
 import { wakeup } from './wakeup';
 
 const TARGETS = { hotPathRatio: 0.97, recoveryRatio: 1.2, wakeupMs: 5 };
@@ -39,7 +40,10 @@ async function runScale(redisUrl: string, quick: boolean): Promise<void> {
     // A quick run prints only: its charts go to a scratch folder, not over the doc's.
     const chartsDir = quick ? mkdtempSync(path.join(os.tmpdir(), 'atf-bench-charts-')) : path.join(__dirname, '..', 'docs', 'benchmarks');
     const section = await scaleSection(redisUrl, cluster, { quick, chartsDir, only });
-    if (quick) return;
+    if (quick) {
+      rmSync(chartsDir, { recursive: true, force: true });
+      return;
+    }
     const text = readFileSync(DOC, 'utf8');
     const block = `${SCALE_START}\n${section}\n${SCALE_END}`;
     const existing = currentScaleSection();
@@ -78,10 +82,6 @@ async function main(): Promise<void> {
   } finally {
     await redisServer?.stop();
   }
-}
-
-function verdict(met: boolean): string {
-  return met ? '✅ met' : '❌ missed';
 }
 
 function render(

@@ -6,10 +6,10 @@ import { Cluster, Redis } from 'ioredis';
 import { writeLineChart } from './charts';
 import { fleetWaiters } from './fleet-waiters';
 import { fleetWaitersSection, WAITER_GOALS } from './fleet-waiters-report';
+import { verdict } from './shared';
 import { heapPerCredential, heapWhileTouching, redisMemory, roundTrips, waiters, wave } from './scale';
 
 const GOALS = { bytesPerCredential: 400 };
-const verdict = (met: boolean): string => (met ? '✅ met' : '❌ missed');
 
 export interface ClusterTarget {
   readonly ports: number[];

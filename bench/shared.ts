@@ -7,6 +7,11 @@ export function median(values: number[]): number {
   return sorted.length % 2 === 0 ? ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2 : (sorted[middle] as number);
 }
 
+/** How a report states a goal. */
+export function verdict(met: boolean): string {
+  return met ? '✅ met' : '❌ missed';
+}
+
 /** High-resolution wall-clock time in ms, comparable between processes on one machine. */
 export function wallClockMs(): number {
   return performance.timeOrigin + performance.now();
