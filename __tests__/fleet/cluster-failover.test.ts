@@ -57,6 +57,6 @@ describe.each(CLIENTS)('a Cluster failover under load (%s)', (client, clientEnv)
     });
 
     expect(master).toBeDefined();
-    expectSurvived(outcome, provider, clientEnv);
+    expectSurvived(outcome, provider, { client: clientEnv });
   });
 });
